@@ -1,0 +1,64 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+  name: "FedSim",
+  platforms: [.macOS(.v14)],
+  products: [
+    .executable(name: "fedsim", targets: ["FedSimCLI"]),
+    .library(name: "Learning", targets: ["Learning"]),
+
+    .library(name: "Randomness", targets: ["Randomness"]),
+  ],
+  dependencies: [
+    // Command-line parsing for the `fedsim` tool.
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    // `Relaxed` arithmetic lets reductions vectorise (see docs/performance notes).
+    .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+  ],
+  targets: [
+    // System libraries: OpenBLAS (cblas + LAPACK) and OpenSSL's libcrypto.
+    .systemLibrary(
+      name: "CBLAS",
+      pkgConfig: "openblas",
+      providers: [.apt(["libopenblas-dev"])]
+    ),
+    .systemLibrary(
+      name: "COpenSSL",
+      pkgConfig: "libcrypto",
+      providers: [.apt(["libssl-dev"])]
+    ),
+
+    // Counter-based random streams shared by every module.
+    .target(name: "Randomness"),
+
+    // Tensor kernels, the decoder LM, LoRA, optimisers and weight I/O.
+    .target(
+      name: "Learning",
+      dependencies: [
+        "CBLAS",
+        "Randomness",
+        .product(name: "RealModule", package: "swift-numerics"),
+      ]
+    ),
+
+
+
+
+    .executableTarget(
+      name: "FedSimCLI",
+      dependencies: [
+        "Learning",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+
+    .testTarget(
+      name: "LearningTests",
+      dependencies: ["Learning", "Randomness"],
+      resources: [.copy("Fixtures")]
+    ),
+    .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
+
+  ]
+)

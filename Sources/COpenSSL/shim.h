@@ -1,0 +1,9 @@
+#ifndef FEDSIM_COPENSSL_SHIM_H
+#define FEDSIM_COPENSSL_SHIM_H
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/rand.h>
+#include <openssl/err.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
+#endif

@@ -1,0 +1,26 @@
+import Randomness
+
+/// A LoRA adapter: its settings and its A/B matrices in one flat parameter set (PEFT names).
+public struct Adapter: Sendable {
+  public let config: LoRAConfig
+  public let parameters: ParameterSet
+
+  public init(config: LoRAConfig, parameters: ParameterSet) {
+    self.config = config
+    self.parameters = parameters
+  }
+
+  /// A freshly initialised adapter, as PEFT initialises one: A ~ Kaiming-uniform with a = √5
+  /// (bound 1/√in, as `nn.Linear` does), B = 0, so the adapted model starts equal to the base.
+  public init(config: LoRAConfig, model: ModelConfig, seed: UInt64, client: UInt32 = 0) {
+    self.config = config
+    parameters = ParameterSet(layout: .lora(config, model: model))
+    var stream = RandomStream(seed: seed, purpose: .adapterInit, client: client)
+    for entry in parameters.layout.entries where entry.name.hasSuffix("lora_A.weight") {
+      let fanIn = entry.shape[1]
+      let bound = 1 / Float(fanIn).squareRoot()
+      let values = parameters.buffer(entry.name)
+      for i in values.indices { values[i] = (2 * stream.nextFloat() - 1) * bound }
+    }
+  }
+}

@@ -1,0 +1,64 @@
+import Foundation
+
+/// Sum of token losses and number of predicted tokens.
+public struct LossSum: Sendable, Equatable {
+  public var total: Double
+  public var tokens: Int
+
+  public init(total: Double = 0, tokens: Int = 0) {
+    self.total = total
+    self.tokens = tokens
+  }
+
+  /// Mean loss per predicted token (NaN when no token was predicted).
+  public var mean: Double { tokens > 0 ? total / Double(tokens) : .nan }
+  /// exp(mean loss).
+  public var perplexity: Double { exp(mean) }
+
+  public static func + (lhs: LossSum, rhs: LossSum) -> LossSum {
+    LossSum(total: lhs.total + rhs.total, tokens: lhs.tokens + rhs.tokens)
+  }
+}
+
+/// Target id that contributes no loss (PyTorch's default ignore index).
+public let ignoreIndex: Int32 = -100
+
+/// Softmax cross-entropy over `rows` rows of `vocab` logits. When `gradientScale` is given, the
+/// logits are overwritten with gradientScale · (softmax − onehot) (zero rows for ignored targets).
+@inlinable
+func crossEntropy(
+  logits: UnsafeMutablePointer<Float>, targets: UnsafePointer<Int32>, rows: Int, vocab: Int,
+  gradientScale: Float?
+) -> LossSum {
+  var result = LossSum()
+  for r in 0..<rows {
+    let row = logits + r * vocab
+    let target = Int(targets[r])
+    if target == Int(ignoreIndex) {
+      if gradientScale != nil { row.update(repeating: 0, count: vocab) }
+      continue
+    }
+    var maxLogit = -Float.infinity
+    for j in 0..<vocab { maxLogit = max(maxLogit, row[j]) }
+    var sum: Double = 0
+    let shiftedTarget = Double(row[target] - maxLogit)
+    if let scale = gradientScale {
+      var floatSum: Float = 0
+      for j in 0..<vocab {
+        let e = expf(row[j] - maxLogit)
+        row[j] = e
+        floatSum += e
+      }
+      sum = Double(floatSum)
+      result.total += log(sum) - shiftedTarget
+      let inverse = scale / floatSum
+      for j in 0..<vocab { row[j] *= inverse }
+      row[target] -= scale
+    } else {
+      for j in 0..<vocab { sum += Double(expf(row[j] - maxLogit)) }
+      result.total += log(sum) - shiftedTarget
+    }
+    result.tokens += 1
+  }
+  return result
+}
