@@ -5,5 +5,6 @@ struct FedSimCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "fedsim",
     abstract: "Simulate federated and decentralized LoRA fine-tuning of on-device language models.",
-    subcommands: [])
+    version: "0.1.0-dev",
+    subcommands: [PretrainCommand.self, FinetuneCommand.self, EvalCommand.self, BenchCommand.self])
 }

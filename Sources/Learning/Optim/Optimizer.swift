@@ -1,0 +1,150 @@
+import RealModule
+
+/// Updates a flat parameter set from its gradients. Optimisers own their state (moments), sized
+/// for one layout, so a federated client keeps its optimiser next to its adapter.
+public protocol Optimizer: Sendable {
+  /// Applies one update with the given learning rate.
+  mutating func step(parameters: ParameterSet, gradients: ParameterSet, learningRate: Float)
+  /// Forgets accumulated state (moments, step count).
+  mutating func reset()
+}
+
+/// Which optimiser to build, with its hyper-parameters.
+public enum OptimizerConfig: Codable, Sendable, Equatable, Hashable {
+  /// AdamW (Loshchilov & Hutter 2019), PyTorch's defaults.
+  case adamW(beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0.01)
+  /// SGD with (optionally Nesterov) momentum and L2 weight decay, as `torch.optim.SGD`.
+  case sgd(momentum: Float = 0, nesterov: Bool = false, weightDecay: Float = 0)
+
+  public func make(for layout: ParameterLayout) -> any Optimizer {
+    switch self {
+    case .adamW(let beta1, let beta2, let epsilon, let weightDecay):
+      return AdamW(layout: layout, beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay)
+    case .sgd(let momentum, let nesterov, let weightDecay):
+      return SGD(layout: layout, momentum: momentum, nesterov: nesterov, weightDecay: weightDecay)
+    }
+  }
+}
+
+/// Ranges of a layout that receive weight decay: every tensor of rank ≥ 2 (matrices and
+/// embeddings), not norm gains — the convention of Hugging Face's Trainer and nanoGPT.
+func decayedRanges(_ layout: ParameterLayout) -> [Range<Int>] {
+  layout.entries.filter { $0.shape.count >= 2 }.map { $0.offset..<($0.offset + $0.count) }
+}
+
+/// AdamW with decoupled weight decay: p ← p·(1 − lr·λ) − lr·m̂/(√v̂ + ε).
+public struct AdamW: Optimizer {
+  public let beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float
+  public private(set) var stepCount = 0
+  let firstMoment: FloatStorage
+  let secondMoment: FloatStorage
+  let decayed: [Range<Int>]
+  let everything: [Range<Int>]
+
+  public init(layout: ParameterLayout, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0.01) {
+    self.beta1 = beta1
+    self.beta2 = beta2
+    self.epsilon = epsilon
+    self.weightDecay = weightDecay
+    firstMoment = FloatStorage(count: layout.totalCount)
+    secondMoment = FloatStorage(count: layout.totalCount)
+    decayed = decayedRanges(layout)
+    everything = layout.entries.map { $0.offset..<($0.offset + $0.count) }
+  }
+
+  public mutating func step(parameters: ParameterSet, gradients: ParameterSet, learningRate: Float) {
+    stepCount += 1
+    let p = parameters.storage.pointer, g = gradients.storage.pointer
+    let m = firstMoment.pointer, v = secondMoment.pointer
+    if weightDecay != 0 {
+      let shrink = 1 - learningRate * weightDecay
+      for range in decayed { for i in range { p[i] *= shrink } }
+    }
+    // Bias corrections hoisted out of the loop: p −= (lr / bc1) · m / (√v / √bc2 + ε).
+    let bc1 = 1 - Float(Double.pow(Double(beta1), stepCount))
+    let bc2 = 1 - Float(Double.pow(Double(beta2), stepCount))
+    let stepSize = learningRate / bc1
+    let inverseSqrtBC2 = 1 / bc2.squareRoot()
+    let b1 = beta1, b2 = beta2, oneMinusB1 = 1 - beta1, oneMinusB2 = 1 - beta2, eps = epsilon
+    for range in everything {
+      for i in range {
+        let gi = g[i]
+        let mi = b1 * m[i] + oneMinusB1 * gi
+        let vi = b2 * v[i] + oneMinusB2 * gi * gi
+        m[i] = mi
+        v[i] = vi
+        p[i] -= stepSize * mi / (vi.squareRoot() * inverseSqrtBC2 + eps)
+      }
+    }
+  }
+
+  public mutating func reset() {
+    stepCount = 0
+    firstMoment.zero()
+    secondMoment.zero()
+  }
+}
+
+/// SGD as `torch.optim.SGD`: g ← g + λp; b ← μb + g (b = g on the first step);
+/// p ← p − lr·(g + μb if Nesterov else b).
+public struct SGD: Optimizer {
+  public let momentum: Float, nesterov: Bool, weightDecay: Float
+  let buffer: FloatStorage?
+  var started = false
+  let decayed: [Range<Int>]
+  let everything: [Range<Int>]
+
+  public init(layout: ParameterLayout, momentum: Float = 0, nesterov: Bool = false, weightDecay: Float = 0) {
+    self.momentum = momentum
+    self.nesterov = nesterov
+    self.weightDecay = weightDecay
+    buffer = momentum != 0 ? FloatStorage(count: layout.totalCount) : nil
+    decayed = decayedRanges(layout)
+    everything = layout.entries.map { $0.offset..<($0.offset + $0.count) }
+  }
+
+  public mutating func step(parameters: ParameterSet, gradients: ParameterSet, learningRate: Float) {
+    let p = parameters.storage.pointer, g = gradients.storage.pointer
+    if weightDecay != 0 {
+      for range in decayed { for i in range { g[i] += weightDecay * p[i] } }
+    }
+    guard let buffer else {
+      for range in everything { for i in range { p[i] -= learningRate * g[i] } }
+      return
+    }
+    let b = buffer.pointer, mu = momentum
+    for range in everything {
+      for i in range {
+        let bi = started ? mu * b[i] + g[i] : g[i]
+        b[i] = bi
+        p[i] -= learningRate * (nesterov ? g[i] + mu * bi : bi)
+      }
+    }
+    started = true
+  }
+
+  public mutating func reset() {
+    buffer?.zero()
+    started = false
+  }
+}
+
+/// Scales gradients so their global L2 norm is at most `maxNorm` (as
+/// `torch.nn.utils.clip_grad_norm_`) and returns the norm before clipping.
+@discardableResult
+public func clipGradientNorm(_ gradients: ParameterSet, maxNorm: Float) -> Double {
+  let g = gradients.storage.pointer
+  var sumSquares: Double = 0
+  for entry in gradients.layout.entries {
+    var partial: Float = 0
+    for i in entry.offset..<(entry.offset + entry.count) { partial = Relaxed.multiplyAdd(g[i], g[i], partial) }
+    sumSquares += Double(partial)
+  }
+  let norm = sumSquares.squareRoot()
+  let coefficient = Double(maxNorm) / (norm + 1e-6)
+  if coefficient < 1 {
+    let scale = Float(coefficient)
+    for i in 0..<gradients.storage.count { g[i] *= scale }
+  }
+  return norm
+}

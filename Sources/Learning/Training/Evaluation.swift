@@ -1,0 +1,34 @@
+/// Mean next-token loss of a model (with an optional adapter) over every evaluation window of a
+/// token sequence, batched through one inference workspace.
+public func evaluateLoss(
+  model: DecoderLM, weights: ParameterSet, adapter: Adapter?, windows: TokenWindows, batchSize: Int = 16
+) throws(ModelError) -> LossSum {
+  let count = windows.evaluationWindowCount
+  guard count > 0 else { return LossSum() }
+  let batch = min(batchSize, count)
+  let workspace = Workspace(config: model.config, lora: adapter?.config, batchSize: batch,
+                            sequenceLength: windows.length, keepsActivations: false)
+  var inputs = [Int32](repeating: 0, count: batch * windows.length)
+  var targets = inputs
+  var total = LossSum()
+  for first in stride(from: 0, to: count, by: batch) {
+    inputs.withUnsafeMutableBufferPointer { i in
+      targets.withUnsafeMutableBufferPointer { t in
+        windows.evaluationBatch(first: first, batch: batch, inputs: i.baseAddress!, targets: t.baseAddress!)
+      }
+    }
+    total = total + (try withBatch(inputs, targets) { (i, t) throws(ModelError) in
+      try model.forward(weights: weights, adapter: adapter, tokens: i, targets: t, workspace: workspace)
+    })
+  }
+  return total
+}
+
+func withBatch<R>(
+  _ inputs: [Int32], _ targets: [Int32],
+  _ body: (UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Int32>) throws(ModelError) -> R
+) throws(ModelError) -> R {
+  try inputs.withUnsafeBufferPointer { (i) throws(ModelError) in
+    try targets.withUnsafeBufferPointer { (t) throws(ModelError) in try body(i, t) }
+  }
+}
