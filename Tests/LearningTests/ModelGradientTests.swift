@@ -1,0 +1,116 @@
+import Randomness
+import Testing
+
+@testable import Learning
+
+/// Whole-model gradients against finite differences: a tiny grouped-query model with LoRA on
+/// every projection (with and without dropout), and full-parameter training of a tied model.
+@Suite struct ModelGradientTests {
+  static let config = ModelConfig(vocabSize: 259, dim: 16, layers: 2, heads: 4, kvHeads: 2, ffnDim: 24, contextLength: 8)
+
+  func batch(seed: UInt64) -> ([Int32], [Int32]) {
+    var stream = RandomStream(seed: seed, purpose: .data)
+    let tokens = (0..<16).map { _ in Int32(stream.nextInt(below: 259)) }
+    var targets = (0..<16).map { _ in Int32(stream.nextInt(below: 259)) }
+    targets[3] = ignoreIndex
+    return (tokens, targets)
+  }
+
+  /// Entries spread over every tensor of a layout.
+  func sampleEntries(_ layout: ParameterLayout, perTensor: Int, seed: UInt64) -> [Int] {
+    var stream = RandomStream(seed: seed, purpose: .data)
+    return layout.entries.flatMap { entry in (0..<perTensor).map { _ in entry.offset + stream.nextInt(below: entry.count) } }
+  }
+
+  @Test(arguments: [Float(0), 0.2])
+  func loraGradients(dropout: Float) throws {
+    let model = try DecoderLM(config: Self.config)
+    let weights = ParameterSet.llama(Self.config, seed: 1, std: 0.3)
+    let lora = LoRAConfig(rank: 2, alpha: 4, dropout: dropout)
+    let adapter = Adapter(config: lora, model: Self.config, seed: 2)
+    // B starts at zero in PEFT's init, which would hide A's gradient: randomise it.
+    let values = adapter.parameters.storage
+    var stream = RandomStream(seed: 3, purpose: .data)
+    for entry in adapter.parameters.layout.entries where entry.name.hasSuffix("lora_B.weight") {
+      for i in entry.offset..<(entry.offset + entry.count) { values.pointer[i] = Float(stream.nextGaussian()) * 0.3 }
+    }
+    let (tokens, targets) = batch(seed: 4)
+    let workspace = Workspace(config: Self.config, lora: lora, batchSize: 2, sequenceLength: 8)
+    func loss(gradients: ParameterSet?) -> Double {
+      var dropoutStream = RandomStream(seed: 5, purpose: .dropout)  // the same mask every time
+      return try! withBatch(tokens, targets) { t, y in
+        try model.forwardBackward(weights: weights, adapter: adapter, tokens: t, targets: y, workspace: workspace,
+                                  gradients: .init(adapter: gradients ?? ParameterSet(layout: adapter.parameters.layout)),
+                                  dropoutStream: &dropoutStream)
+      }.mean
+    }
+    let gradients = ParameterSet(layout: adapter.parameters.layout)
+    _ = loss(gradients: gradients)
+    let entries = sampleEntries(adapter.parameters.layout, perTensor: 3, seed: 6)
+    let error = GradientCheck().worstError(values: values.pointer, count: values.count, analytic: gradients.storage.toArray(),
+                                           entries: entries) { loss(gradients: nil) }
+    #expect(error < 1e-2)
+  }
+
+  @Test func fullParameterGradientsOfATiedModel() throws {
+    var config = Self.config
+    config.tiedEmbeddings = true
+    config.kvHeads = 4
+    let model = try DecoderLM(config: config)
+    let weights = ParameterSet.llama(config, seed: 7, std: 0.3)
+    let (tokens, targets) = batch(seed: 8)
+    let workspace = Workspace(config: config, lora: nil, batchSize: 2, sequenceLength: 8)
+    let gradients = ParameterSet(layout: weights.layout)
+    var unused = RandomStream(seed: 0, purpose: .dropout)
+    _ = try withBatch(tokens, targets) { t, y in
+      try model.forwardBackward(weights: weights, adapter: nil, tokens: t, targets: y, workspace: workspace,
+                                gradients: .init(base: gradients), dropoutStream: &unused)
+    }
+    let inference = Workspace(config: config, lora: nil, batchSize: 2, sequenceLength: 8, keepsActivations: false)
+    // Embedding rows of the tokens used (the only non-zero ones) plus samples of every tensor.
+    var entries = sampleEntries(weights.layout, perTensor: 3, seed: 9)
+    entries += tokens.prefix(4).map { Int($0) * config.dim + 5 }
+    let error = GradientCheck().worstError(values: weights.storage.pointer, count: weights.storage.count,
+                                           analytic: gradients.storage.toArray(), entries: entries) {
+      try! withBatch(tokens, targets) { t, y in
+        try model.forward(weights: weights, adapter: nil, tokens: t, targets: y, workspace: inference)
+      }.mean
+    }
+    #expect(error < 1e-2)
+  }
+
+  @Test func inferenceWorkspaceMatchesTrainingWorkspace() throws {
+    let model = try DecoderLM(config: Self.config)
+    let weights = ParameterSet.llama(Self.config, seed: 10, std: 0.3)
+    let (tokens, targets) = batch(seed: 11)
+    let training = Workspace(config: Self.config, lora: nil, batchSize: 2, sequenceLength: 8)
+    let inference = Workspace(config: Self.config, lora: nil, batchSize: 2, sequenceLength: 8, keepsActivations: false)
+    #expect(inference.byteCount < training.byteCount)
+    let (a, b) = try withBatch(tokens, targets) { t, y in
+      (try model.forward(weights: weights, adapter: nil, tokens: t, targets: y, workspace: training),
+       try model.forward(weights: weights, adapter: nil, tokens: t, targets: y, workspace: inference))
+    }
+    #expect(a == b)
+  }
+
+  @Test func badBatchesAreRejected() throws {
+    let model = try DecoderLM(config: Self.config)
+    let weights = ParameterSet.llama(Self.config, seed: 1)
+    let workspace = Workspace(config: Self.config, lora: nil, batchSize: 2, sequenceLength: 8)
+    let good = [Int32](repeating: 1, count: 16)
+    var bad = good
+    bad[5] = 259
+    #expect(throws: ModelError.tokenOutOfRange(token: 259, vocabularySize: 259)) {
+      try withBatch(bad, good) { t, y in try model.forward(weights: weights, adapter: nil, tokens: t, targets: y, workspace: workspace) }
+    }
+    #expect(throws: ModelError.self) {
+      try withBatch(Array(good.prefix(8)), Array(good.prefix(8))) { t, y in
+        try model.forward(weights: weights, adapter: nil, tokens: t, targets: y, workspace: workspace)
+      }
+    }
+    let lora = Adapter(config: LoRAConfig(rank: 2), model: Self.config, seed: 1)
+    #expect(throws: ModelError.self) {
+      try withBatch(good, good) { t, y in try model.forward(weights: weights, adapter: lora, tokens: t, targets: y, workspace: workspace) }
+    }
+  }
+}
