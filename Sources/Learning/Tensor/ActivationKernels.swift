@@ -1,14 +1,22 @@
-import Foundation
-
 // SwiGLU (Shazeer 2020): act = silu(gate) ⊙ up, silu(g) = g·σ(g).
+
+@inlinable @inline(__always)
+func sigmoid(_ g: Lanes) -> Lanes { 1 / (1 + exp(-g)) }
 
 @inlinable
 func swiGLUForward(
   gate: UnsafePointer<Float>, up: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, count: Int
 ) {
-  for i in 0..<count {
+  var i = 0
+  while i + 8 <= count {
+    let g = load(gate + i)
+    store(g * sigmoid(g) * load(up + i), out + i)
+    i += 8
+  }
+  while i < count {
     let g = gate[i]
-    out[i] = g / (1 + expf(-g)) * up[i]
+    out[i] = g / (1 + exp1(-g)) * up[i]
+    i += 1
   }
 }
 
@@ -19,11 +27,20 @@ func swiGLUBackward(
   gate: UnsafePointer<Float>, up: UnsafePointer<Float>, dOut: UnsafePointer<Float>,
   dGate: UnsafeMutablePointer<Float>, dUp: UnsafeMutablePointer<Float>, count: Int
 ) {
-  for i in 0..<count {
+  var i = 0
+  while i + 8 <= count {
+    let g = load(gate + i), d = load(dOut + i)
+    let s = sigmoid(g)
+    store(d * g * s, dUp + i)
+    store(d * load(up + i) * s * (1 + g * (1 - s)), dGate + i)
+    i += 8
+  }
+  while i < count {
     let g = gate[i]
-    let sigmoid = 1 / (1 + expf(-g))
+    let s = 1 / (1 + exp1(-g))
     let d = dOut[i]
-    dUp[i] = d * g * sigmoid
-    dGate[i] = d * up[i] * sigmoid * (1 + g * (1 - sigmoid))
+    dUp[i] = d * g * s
+    dGate[i] = d * up[i] * s * (1 + g * (1 - s))
+    i += 1
   }
 }

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Shapes of one causal self-attention call. q and the output are (batch·seq, heads·headDim);
 /// k and v are (batch·seq, kvHeads·headDim); probabilities are (batch, heads, seq, seq).
 /// Heads are addressed in place through leading dimensions: no transposes, no copies.
@@ -40,16 +38,8 @@ func attentionForward(
 func causalSoftmaxRows(_ p: UnsafeMutablePointer<Float>, sequence t: Int) {
   for i in 0..<t {
     let row = p + i * t
-    var maxValue = -Float.infinity
-    for j in 0...i { maxValue = max(maxValue, row[j]) }
-    var sum: Float = 0
-    for j in 0...i {
-      let e = expf(row[j] - maxValue)
-      row[j] = e
-      sum += e
-    }
-    let inverse = 1 / sum
-    for j in 0...i { row[j] *= inverse }
+    let sum = exponentiate(row, i + 1, shift: vectorMax(row, i + 1))
+    scale(row, i + 1, by: 1 / sum)
     if i + 1 < t { (row + i + 1).update(repeating: 0, count: t - i - 1) }
   }
 }
@@ -81,9 +71,17 @@ func attentionBackward(
       gemm(.none, .transposed, m: t, n: t, k: hd, a: dO, lda: s.qStride, b: v + kvOffset, ldb: s.kvStride, c: scratch, ldc: t)
       for i in 0..<t {
         let pRow = p + i * t, dRow = scratch + i * t
-        var dot: Float = 0
-        for j in 0...i { dot += pRow[j] * dRow[j] }
-        for j in 0...i { dRow[j] = pRow[j] * (dRow[j] - dot) * scale }
+        let rowDot = dot(pRow, dRow, i + 1)
+        var j = 0
+        let lanesDot = Lanes(repeating: rowDot)
+        while j + 8 <= i + 1 {
+          store(load(pRow + j) * (load(dRow + j) - lanesDot) * scale, dRow + j)
+          j += 8
+        }
+        while j <= i {
+          dRow[j] = pRow[j] * (dRow[j] - rowDot) * scale
+          j += 1
+        }
         if i + 1 < t { (dRow + i + 1).update(repeating: 0, count: t - i - 1) }
       }
       // dQ = dS K

@@ -38,21 +38,14 @@ func crossEntropy(
       if gradientScale != nil { row.update(repeating: 0, count: vocab) }
       continue
     }
-    var maxLogit = -Float.infinity
-    for j in 0..<vocab { maxLogit = max(maxLogit, row[j]) }
+    let maxLogit = vectorMax(row, vocab)
     var sum: Double = 0
     let shiftedTarget = Double(row[target] - maxLogit)
     if let scale = gradientScale {
-      var floatSum: Float = 0
-      for j in 0..<vocab {
-        let e = expf(row[j] - maxLogit)
-        row[j] = e
-        floatSum += e
-      }
+      let floatSum = exponentiate(row, vocab, shift: maxLogit)
       sum = Double(floatSum)
       result.total += log(sum) - shiftedTarget
-      let inverse = scale / floatSum
-      for j in 0..<vocab { row[j] *= inverse }
+      Learning.scale(row, vocab, by: scale / floatSum)
       row[target] -= scale
     } else {
       for j in 0..<vocab { sum += Double(expf(row[j] - maxLogit)) }
