@@ -94,6 +94,29 @@ import Testing
     #expect(check.worstError(values: logits.pointer, count: logits.count, analytic: gradient, loss: loss) < 1e-2)
   }
 
+  @Test func causalAttentionAcrossQueryBlocks() {
+    // 150 tokens span three 64-row query blocks; check a sample of entries.
+    let t = 150
+    let shape = AttentionShape(batch: 1, sequence: t, heads: 2, kvHeads: 1, headDim: 4)
+    let q = FloatStorage(randomValues(t * 8, seed: 21)), k = FloatStorage(randomValues(t * 4, seed: 22))
+    let v = FloatStorage(randomValues(t * 4, seed: 23))
+    let w = randomValues(t * 8, seed: 24)
+    let p = FloatStorage(count: 2 * t * t), out = FloatStorage(count: t * 8)
+    func loss() -> Double {
+      attentionForward(q: q.pointer, k: k.pointer, v: v.pointer, probabilities: p.pointer, out: out.pointer, shape: shape)
+      return weightedSum(out.pointer, w)
+    }
+    _ = loss()
+    let dQ = FloatStorage(count: t * 8), dK = FloatStorage(count: t * 4), dV = FloatStorage(count: t * 4)
+    let scratch = FloatStorage(count: t * t)
+    attentionBackward(q: q.pointer, k: k.pointer, v: v.pointer, probabilities: p.pointer, dOut: w, dQ: dQ.pointer,
+                      dK: dK.pointer, dV: dV.pointer, scratch: scratch.pointer, shape: shape)
+    let sample = [0, 3, 255, 256, 511, 512, 600, 777, 1000, 1199]
+    #expect(check.worstError(values: q.pointer, count: q.count, analytic: dQ.toArray(), entries: sample, loss: loss) < 1e-2)
+    #expect(check.worstError(values: k.pointer, count: k.count, analytic: dK.toArray(), entries: sample.map { $0 / 2 }, loss: loss) < 1e-2)
+    #expect(check.worstError(values: v.pointer, count: v.count, analytic: dV.toArray(), entries: sample.map { $0 / 2 }, loss: loss) < 1e-2)
+  }
+
   @Test func causalAttention() {
     let shape = AttentionShape(batch: 2, sequence: 5, heads: 4, kvHeads: 2, headDim: 4)
     let rows = 10

@@ -15,7 +15,8 @@ func store(_ v: Lanes, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPoint
 /// to the normal range, so e^x underflows to ≈1e-38 rather than to zero.
 @inlinable @inline(__always)
 func exp(_ x: Lanes) -> Lanes {
-  let clamped = pointwiseMax(pointwiseMin(x, Lanes(repeating: 88.3762626647949)), Lanes(repeating: -87.3365447505531))
+  let high = Lanes(repeating: 88.3762626647949), low = Lanes(repeating: -87.3365447505531)
+  let clamped = x.replacing(with: high, where: x .> high).replacing(with: low, where: x .< low)
   // Adding 1.5·2²³ rounds to an integer held in the low mantissa bits (no float→int conversion).
   let magic = Lanes(repeating: 12_582_912)
   let shifted = clamped * 1.442_695_040_888_963_4 + magic
@@ -41,7 +42,8 @@ func vectorMax(_ p: UnsafePointer<Float>, _ count: Int) -> Float {
   var i = 0
   var best = Lanes(repeating: -.infinity)
   while i + 8 <= count {
-    best = pointwiseMax(best, load(p + i))
+    let v = load(p + i)
+    best = best.replacing(with: v, where: v .> best)
     i += 8
   }
   var result = best.max()
