@@ -9,6 +9,9 @@ let package = Package(
     .library(name: "Learning", targets: ["Learning"]),
 
     .library(name: "Randomness", targets: ["Randomness"]),
+    .library(name: "Privacy", targets: ["Privacy"]),
+    .library(name: "Graphs", targets: ["Graphs"]),
+    .library(name: "Simulation", targets: ["Simulation"]),
   ],
   dependencies: [
     // Command-line parsing for the `fedsim` tool.
@@ -45,6 +48,15 @@ let package = Package(
 
 
 
+    // Communication graphs: generators, mixing matrices, Laplacians, spectra (LAPACK).
+    .target(name: "Graphs", dependencies: ["CBLAS", "Randomness"]),
+
+    // Discrete-event simulation: clock, event queue, worker pool, devices, network, schedules.
+    .target(name: "Simulation", dependencies: ["Randomness", "Graphs"]),
+
+    // Key agreement and key derivation over OpenSSL (seed exchange for correlated noise).
+    .target(name: "Privacy", dependencies: ["COpenSSL"]),
+
     .executableTarget(
       name: "FedSimCLI",
       dependencies: [
@@ -59,6 +71,9 @@ let package = Package(
       resources: [.copy("Fixtures")]
     ),
     .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
+    .testTarget(name: "PrivacyTests", dependencies: ["Privacy"]),
+    .testTarget(name: "GraphsTests", dependencies: ["Graphs", "Randomness"]),
+    .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Randomness"]),
 
   ]
 )

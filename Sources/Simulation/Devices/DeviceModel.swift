@@ -1,0 +1,99 @@
+import Randomness
+
+/// When a client can take part.
+public enum Availability: Sendable, Equatable, Hashable, Codable {
+  /// Always online.
+  case always
+  /// Online for a round with this probability, independently per (client, round).
+  case bernoulli(Double)
+  /// On/off intervals of simulated time from a trace: client c is online during
+  /// intervals[c mod count] (each a list of [start, end) pairs).
+  case intervals([[ClosedInterval]])
+
+  public struct ClosedInterval: Sendable, Equatable, Hashable, Codable {
+    public let start: SimulatedTime
+    public let end: SimulatedTime
+    public init(start: SimulatedTime, end: SimulatedTime) {
+      self.start = start
+      self.end = end
+    }
+  }
+}
+
+/// One client's device, drawn once from the device model.
+public struct DeviceProfile: Sendable, Equatable {
+  /// Sustained FLOP/s for local training.
+  public let flopsPerSecond: Double
+  /// Memory available for training, in bytes (nil: unlimited).
+  public let memoryBytes: Double?
+}
+
+/// Heterogeneous devices: compute speed, memory, availability and crashes.
+public struct DeviceModel: Sendable, Equatable, Hashable, Codable {
+  public var speed: Distribution
+  public var memory: Distribution?
+  public var availability: Availability
+  /// Probability that a client crashes during a participation (it never reports).
+  public var dropoutProbability: Double
+
+  public init(
+    speed: Distribution = .constant(1e9), memory: Distribution? = nil, availability: Availability = .always,
+    dropoutProbability: Double = 0
+  ) {
+    self.speed = speed
+    self.memory = memory
+    self.availability = availability
+    self.dropoutProbability = dropoutProbability
+  }
+
+  public func validate() throws(SimulationError) {
+    try speed.validate("devices.speed")
+    try memory?.validate("devices.memory")
+    if !(0...1).contains(dropoutProbability) {
+      throw .invalidParameter(field: "devices.dropout", value: "\(dropoutProbability)", expected: "a probability in [0, 1]")
+    }
+    if case .bernoulli(let p) = availability, !(p > 0 && p <= 1) {
+      throw .invalidParameter(field: "devices.availability", value: "\(p)", expected: "a probability in (0, 1]")
+    }
+    if case .intervals(let lists) = availability, lists.isEmpty || lists.contains(where: { $0.contains { !($0.end > $0.start) } }) {
+      throw .invalidParameter(field: "devices.availability", value: "intervals", expected: "non-empty lists of [start, end) with end > start")
+    }
+  }
+
+  /// The device of `client` (deterministic in the seed; computed on demand, nothing stored).
+  public func profile(client: Int, seed: UInt64) -> DeviceProfile {
+    var stream = RandomStream(seed: seed, purpose: .device, client: UInt32(truncatingIfNeeded: client))
+    let flops = speed.sample(index: client, stream: &stream)
+    let memoryBytes = memory?.sample(index: client, stream: &stream)
+    return DeviceProfile(flopsPerSecond: flops, memoryBytes: memoryBytes)
+  }
+
+  /// Whether `client` is online for `round` at `time`.
+  public func isAvailable(client: Int, round: Int, time: SimulatedTime, seed: UInt64) -> Bool {
+    switch availability {
+    case .always: return true
+    case .bernoulli(let p):
+      var stream = RandomStream(seed: seed, purpose: .availability, client: UInt32(truncatingIfNeeded: client),
+                                round: UInt32(truncatingIfNeeded: round))
+      return stream.nextDouble() < p
+    case .intervals(let lists):
+      return lists[client % lists.count].contains { $0.start <= time && time < $0.end }
+    }
+  }
+
+  /// Whether `client` crashes during its participation in `round` (or its `round`-th dispatch).
+  public func crashes(client: Int, round: Int, seed: UInt64) -> Bool {
+    guard dropoutProbability > 0 else { return false }
+    var stream = RandomStream(seed: seed, purpose: .crash, client: UInt32(truncatingIfNeeded: client),
+                              round: UInt32(truncatingIfNeeded: round))
+    return stream.nextDouble() < dropoutProbability
+  }
+}
+
+extension StreamPurpose {
+  static let device = StreamPurpose("device")
+  static let availability = StreamPurpose("availability")
+  static let crash = StreamPurpose("crash")
+  static let link = StreamPurpose("link")
+  static let messageLoss = StreamPurpose("message-loss")
+}

@@ -1,0 +1,61 @@
+/// A client's identifier: 0 ..< population.
+public typealias ClientID = Int
+
+/// What one client's local work produced.
+public struct LocalReport<Message: Sendable>: Sendable {
+  /// What the client sends back.
+  public var message: Message
+  /// Its weight in aggregation (typically the number of local samples).
+  public var weight: Double
+  /// Scalars to record (e.g. "train_loss").
+  public var metrics: [String: Double]
+
+  public init(message: Message, weight: Double, metrics: [String: Double] = [:]) {
+    self.message = message
+    self.weight = weight
+    self.metrics = metrics
+  }
+}
+
+/// A report as the server receives it.
+public struct ArrivedReport<Message: Sendable>: Sendable {
+  public let client: ClientID
+  public let report: LocalReport<Message>
+  /// The server round (or model version) the client started from.
+  public let startedFrom: Int
+  /// Server versions published between the client's start and this arrival (0 in synchronous rounds).
+  public let staleness: Int
+  public let arrivalTime: SimulatedTime
+}
+
+/// The learning side of a server-based federation, as the simulator sees it. The simulator knows
+/// nothing of models: it asks how big a message is, how many FLOPs local work costs, runs the
+/// local work on its worker pool and hands the reports to the server in arrival order.
+///
+/// `localWork` is called concurrently for different clients: it may read shared immutable data
+/// (a frozen base model) and mutate only the `state` it is given and per-`worker` scratch.
+/// Everything else runs on the simulator's thread.
+public protocol FederatedTask: AnyObject, Sendable {
+  associatedtype Message: Sendable
+  associatedtype ClientState: Sendable
+
+  /// A client's persistent state, created the first time it is selected (so memory grows with
+  /// the clients that took part, not with the population).
+  func makeClientState(for client: ClientID) -> ClientState
+  /// Serialized size of a message in bytes: what the network model charges for.
+  func serializedBytes(of message: Message) -> Int
+  /// FLOPs of one local work unit of `client`, known before it runs (simulated compute time).
+  func localWorkFLOPs(client: ClientID, state: ClientState) -> Double
+  /// Memory the client needs to train, compared with its device's memory cap.
+  func requiredMemoryBytes(client: ClientID) -> Double
+  /// The message the server sends to a client it dispatches now.
+  func serverMessage() -> Message
+  /// Local work from the received message. Runs on a worker thread.
+  func localWork(client: ClientID, state: inout ClientState, received: Message, round: Int, worker: Int) -> LocalReport<Message>
+  /// Combines reports into the server model; called on the simulator thread, reports in arrival order.
+  func aggregate(reports: [ArrivedReport<Message>], round: Int, time: SimulatedTime)
+}
+
+extension FederatedTask {
+  public func requiredMemoryBytes(client: ClientID) -> Double { 0 }
+}

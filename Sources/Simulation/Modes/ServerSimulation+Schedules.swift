@@ -1,0 +1,146 @@
+import Randomness
+
+extension ServerSimulation {
+  // MARK: - Synchronous rounds
+
+  func startRound(_ round: Int) {
+    guard case .synchronous(let schedule) = mode else { return }
+    current = RoundSummary(round: round, startTime: now)
+    let candidates = eligibleClients(round: round)
+    let count = min(candidates.count, Int((Double(schedule.clientsPerRound) * (1 + schedule.overSelection)).rounded(.up)))
+    guard count > 0 else {
+      trace.record(now, "round-failed", round: round)
+      finishRound(aggregated: false)
+      if !finished { scheduleRetry(after: schedule.idleWait) }
+      return
+    }
+    var stream = RandomStream(seed: settings.seed, purpose: .clientSampling, round: UInt32(truncatingIfNeeded: round))
+    let cohort = sample(count, from: candidates, stream: &stream)
+    roundOpen = true
+    needed = min(schedule.clientsPerRound, count)
+    outstanding = count
+    reports.removeAll(keepingCapacity: true)
+    trace.record(now, "round-start", round: round)
+    let message = task.serverMessage()
+    let bytes = task.serializedBytes(of: message)
+    for client in cohort { dispatch(client, key: round, startedFrom: round, message: message, bytes: bytes) }
+    if roundOpen, let deadline = schedule.deadline { queue.schedule(.deadline(round), at: now + deadline) }
+  }
+
+  func closeRound() {
+    guard case .synchronous(let schedule) = mode, roundOpen else { return }
+    roundOpen = false
+    let aggregate = reports.count >= max(schedule.minimumReports, 1)
+    if aggregate {
+      trace.record(now, "aggregate", round: current.round)
+      task.aggregate(reports: reports, round: current.round, time: now)
+    } else {
+      trace.record(now, "round-failed", round: current.round)
+    }
+    summarize(reports, aggregated: aggregate)
+    finishRound(aggregated: aggregate)
+    if !finished { startRound(current.round + 1) }
+  }
+
+  func finishRound(aggregated: Bool) {
+    current.endTime = now
+    current.aggregated = aggregated
+    summaries.append(current)
+    onRound?(current)
+    if case .synchronous(let schedule) = mode, current.round + 1 >= schedule.rounds { finished = true }
+  }
+
+  func scheduleRetry(after wait: Double) {
+    guard !retryScheduled else { return }
+    retryScheduled = true
+    queue.schedule(.retry, at: now + wait)
+  }
+
+  // MARK: - Buffered asynchronous
+
+  /// Keeps `concurrency` clients busy.
+  func refill() {
+    guard case .bufferedAsynchronous(let schedule) = mode, !finished else { return }
+    while busy.count < schedule.concurrency {
+      guard let client = pickIdleClient(dispatch: dispatchCount) else {
+        scheduleRetry(after: schedule.idleWait)
+        return
+      }
+      let message = task.serverMessage()
+      dispatch(client, key: dispatchCount, startedFrom: version, message: message, bytes: task.serializedBytes(of: message))
+      dispatchCount += 1
+    }
+  }
+
+  func publishVersion(_ schedule: BufferedAsynchronous) {
+    trace.record(now, "aggregate", round: version)
+    task.aggregate(reports: reports, round: version, time: now)
+    summarize(reports, aggregated: true)
+    current.endTime = now
+    current.aggregated = true
+    summaries.append(current)
+    onRound?(current)
+    reports.removeAll(keepingCapacity: true)
+    version += 1
+    current = RoundSummary(round: version, startTime: now)
+    if version >= schedule.serverUpdates { finished = true }
+  }
+
+  /// A uniformly random idle, available client: rejection sampling first (cheap for large
+  /// populations), then an exact draw among the eligible ones.
+  func pickIdleClient(dispatch: Int) -> ClientID? {
+    var stream = RandomStream(seed: settings.seed, purpose: .clientSampling, client: UInt32(truncatingIfNeeded: dispatch), step: 1)
+    for _ in 0..<32 {
+      let client = stream.nextInt(below: settings.clients)
+      if isEligible(client, round: dispatch) { return client }
+    }
+    let candidates = eligibleClients(round: dispatch)
+    return candidates.isEmpty ? nil : candidates[stream.nextInt(below: candidates.count)]
+  }
+
+  // MARK: - Shared
+
+  func isEligible(_ client: ClientID, round: Int) -> Bool {
+    guard !busy.contains(client), settings.devices.isAvailable(client: client, round: round, time: now, seed: settings.seed) else {
+      return false
+    }
+    if let memory = settings.devices.profile(client: client, seed: settings.seed).memoryBytes {
+      return memory >= task.requiredMemoryBytes(client: client)
+    }
+    return true
+  }
+
+  func eligibleClients(round: Int) -> [ClientID] {
+    (0..<settings.clients).filter { isEligible($0, round: round) }
+  }
+
+  /// `count` distinct elements, by a partial Fisher–Yates shuffle, returned in ascending order.
+  func sample(_ count: Int, from candidates: [ClientID], stream: inout RandomStream) -> [ClientID] {
+    var shuffled = candidates
+    for i in 0..<count {
+      let j = i + stream.nextInt(below: shuffled.count - i)
+      shuffled.swapAt(i, j)
+    }
+    return shuffled[0..<count].sorted()
+  }
+
+  /// Fills the staleness and metric fields of the current summary from aggregated reports.
+  func summarize(_ reports: [ArrivedReport<Task.Message>], aggregated: Bool) {
+    current.aggregatedReports = aggregated ? reports.count : 0
+    guard !reports.isEmpty else { return }
+    current.meanStaleness = Double(reports.reduce(0) { $0 + $1.staleness }) / Double(reports.count)
+    current.maxStaleness = reports.map(\.staleness).max() ?? 0
+    var sums: [String: Double] = [:]
+    var weights: [String: Double] = [:]
+    for arrived in reports {
+      for (name, value) in arrived.report.metrics {
+        sums[name, default: 0] += arrived.report.weight * value
+        weights[name, default: 0] += arrived.report.weight
+      }
+    }
+    current.clientMetrics = sums.reduce(into: [:]) { result, item in
+      let weight = weights[item.key] ?? 0
+      result[item.key] = weight > 0 ? item.value / weight : .nan
+    }
+  }
+}

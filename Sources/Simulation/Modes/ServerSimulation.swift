@@ -1,0 +1,259 @@
+import Foundation
+import Randomness
+
+/// A server-based federation on the discrete-event kernel: synchronous rounds or buffered
+/// asynchronous aggregation, over heterogeneous devices and links.
+///
+/// Local work is computed lazily: a client's job is queued when its download arrives and all
+/// queued jobs run in parallel on the worker pool the first time one of their results is needed.
+/// Every job reads only its own inputs and writes only its own slot, and results are applied in
+/// event order, so the trace and the metrics do not depend on the number of workers.
+public final class ServerSimulation<Task: FederatedTask> {
+  public enum Mode: Sendable, Equatable {
+    case synchronous(SynchronousRounds)
+    case bufferedAsynchronous(BufferedAsynchronous)
+  }
+
+  enum Event: Sendable {
+    case arrivedAtClient(ClientID, Int)
+    case computeDone(ClientID, Int)
+    case crashed(ClientID, Int)
+    case arrivedAtServer(ClientID, Int)
+    case deadline(Int)
+    case retry
+  }
+
+  struct Dispatch {
+    let message: Task.Message
+    let startedFrom: Int
+  }
+
+  struct Job: Sendable {
+    let client: ClientID
+    let key: Int
+    let message: Task.Message
+    var state: Task.ClientState
+  }
+
+  struct Key: Hashable {
+    let client: ClientID
+    let key: Int
+  }
+
+  public let task: Task
+  public let settings: SimulationSettings
+  public let mode: Mode
+  /// Called after each round summary is final (progress lines, metrics files).
+  public var onRound: ((RoundSummary) -> Void)?
+
+  let pool: WorkerPool
+  var queue = EventQueue<Event>()
+  var trace: EventTrace
+  var states: [ClientID: Task.ClientState] = [:]
+  var busy = Set<ClientID>()
+  var dispatches: [Key: Dispatch] = [:]
+  var pending: [Job] = []
+  var results: [Key: LocalReport<Task.Message>] = [:]
+  var uploads: [Key: LocalReport<Task.Message>] = [:]
+  var now: SimulatedTime = 0
+  var summaries: [RoundSummary] = []
+  var current: RoundSummary
+  var finished = false
+
+  // Synchronous rounds.
+  var roundOpen = false
+  var needed = 0
+  var outstanding = 0
+  var reports: [ArrivedReport<Task.Message>] = []
+
+  // Buffered asynchronous.
+  var version = 0
+  var dispatchCount = 0
+  var retryScheduled = false
+
+  public init(task: Task, settings: SimulationSettings, mode: Mode) throws(SimulationError) {
+    try settings.validate()
+    switch mode {
+    case .synchronous(let s):
+      if s.rounds <= 0 { throw .invalidParameter(field: "schedule.rounds", value: "\(s.rounds)", expected: "a positive integer") }
+      if s.clientsPerRound <= 0 || s.clientsPerRound > settings.clients {
+        throw .invalidParameter(field: "schedule.clients_per_round", value: "\(s.clientsPerRound)", expected: "1...\(settings.clients) (the population)")
+      }
+      if !(s.overSelection >= 0) { throw .invalidParameter(field: "schedule.over_selection", value: "\(s.overSelection)", expected: "a fraction ≥ 0") }
+      if let deadline = s.deadline, !(deadline > 0) { throw .invalidParameter(field: "schedule.deadline", value: "\(deadline)", expected: "a positive number of seconds") }
+      if s.minimumReports < 0 || s.minimumReports > s.clientsPerRound {
+        throw .invalidParameter(field: "schedule.minimum_reports", value: "\(s.minimumReports)", expected: "0...\(s.clientsPerRound) (clients per round)")
+      }
+    case .bufferedAsynchronous(let a):
+      if a.serverUpdates <= 0 { throw .invalidParameter(field: "schedule.server_updates", value: "\(a.serverUpdates)", expected: "a positive integer") }
+      if a.concurrency <= 0 || a.concurrency > settings.clients {
+        throw .invalidParameter(field: "schedule.concurrency", value: "\(a.concurrency)", expected: "1...\(settings.clients) (the population)")
+      }
+      if a.bufferSize <= 0 { throw .invalidParameter(field: "schedule.buffer_size", value: "\(a.bufferSize)", expected: "a positive integer") }
+    }
+    self.task = task
+    self.settings = settings
+    self.mode = mode
+    pool = WorkerPool(workers: settings.workers)
+    trace = EventTrace(keepsRecords: settings.keepsTrace)
+    current = RoundSummary(round: 0, startTime: 0)
+  }
+
+  /// Runs the simulation to the end.
+  public func run() throws(SimulationError) -> SimulationResult {
+    switch mode {
+    case .synchronous: startRound(0)
+    case .bufferedAsynchronous: refill()
+    }
+    while !finished, let entry = queue.pop() {
+      now = entry.time
+      guard now <= settings.maxSimulatedTime else {
+        throw .stalled(time: now, reason: "the maximum simulated time \(settings.maxSimulatedTime) s was reached")
+      }
+      handle(entry.event)
+    }
+    guard finished else { throw .stalled(time: now, reason: "no event left before the schedule completed") }
+    return SimulationResult(rounds: summaries, trace: trace, simulatedTime: now, clientsWithState: states.count)
+  }
+
+  // MARK: - Events
+
+  func handle(_ event: Event) {
+    switch event {
+    case .arrivedAtClient(let client, let key): startLocalWork(client, key)
+    case .computeDone(let client, let key): finishLocalWork(client, key)
+    case .crashed(let client, let key):
+      trace.record(now, "dropout", client: client, round: key)
+      busy.remove(client)
+      dispatches[Key(client: client, key: key)] = nil
+      current.dropouts += 1
+      clientGone(key)
+    case .arrivedAtServer(let client, let key): receive(client, key)
+    case .deadline(let round):
+      trace.record(now, "deadline", round: round)
+      if case .synchronous = mode, roundOpen, current.round == round { closeRound() }
+    case .retry:
+      retryScheduled = false
+      trace.record(now, "retry")
+      switch mode {
+      case .synchronous: startRound(current.round + 1)
+      case .bufferedAsynchronous: refill()
+      }
+    }
+  }
+
+  /// Sends the server's model to `client`; `key` is the round (synchronous) or the dispatch
+  /// number (asynchronous).
+  func dispatch(_ client: ClientID, key: Int, startedFrom: Int, message: Task.Message, bytes: Int) {
+    busy.insert(client)
+    current.selected += 1
+    current.bytesDown += bytes
+    trace.record(now, "dispatch", client: client, round: key, bytes: bytes)
+    let link = settings.network.downlink(client: client, seed: settings.seed)
+    if NetworkModel.isLost(link, sender: -1, receiver: client, round: key, seed: settings.seed) {
+      trace.record(now, "lost", client: -1, peer: client, round: key)
+      busy.remove(client)
+      current.lostMessages += 1
+      clientGone(key)
+      return
+    }
+    dispatches[Key(client: client, key: key)] = Dispatch(message: message, startedFrom: startedFrom)
+    queue.schedule(.arrivedAtClient(client, key), at: now + link.transferTime(bytes: bytes))
+  }
+
+  func startLocalWork(_ client: ClientID, _ key: Int) {
+    trace.record(now, "arrive-client", client: client, round: key)
+    let state = states[client] ?? task.makeClientState(for: client)
+    states[client] = state
+    let device = settings.devices.profile(client: client, seed: settings.seed)
+    let duration = task.localWorkFLOPs(client: client, state: state) / device.flopsPerSecond
+    if settings.devices.crashes(client: client, round: key, seed: settings.seed) {
+      // The crash happens part-way through the work; the client's progress is lost.
+      var stream = RandomStream(seed: settings.seed, purpose: StreamPurpose("crash-time"), client: UInt32(truncatingIfNeeded: client),
+                                round: UInt32(truncatingIfNeeded: key))
+      queue.schedule(.crashed(client, key), at: now + duration * stream.nextDouble())
+      return
+    }
+    guard let dispatch = dispatches[Key(client: client, key: key)] else { return }
+    pending.append(Job(client: client, key: key, message: dispatch.message, state: state))
+    queue.schedule(.computeDone(client, key), at: now + duration)
+  }
+
+  func finishLocalWork(_ client: ClientID, _ key: Int) {
+    let id = Key(client: client, key: key)
+    if results[id] == nil { runPendingJobs() }
+    guard let report = results.removeValue(forKey: id) else { return }
+    busy.remove(client)
+    let bytes = task.serializedBytes(of: report.message)
+    current.bytesUp += bytes
+    trace.record(now, "upload", client: client, round: key, bytes: bytes)
+    let link = settings.network.uplink(client: client, seed: settings.seed)
+    if NetworkModel.isLost(link, sender: client, receiver: -1, round: key, seed: settings.seed) {
+      trace.record(now, "lost", client: client, peer: -1, round: key)
+      current.lostMessages += 1
+      dispatches[id] = nil
+      clientGone(key)
+      return
+    }
+    uploads[id] = report
+    queue.schedule(.arrivedAtServer(client, key), at: now + link.transferTime(bytes: bytes))
+    if case .bufferedAsynchronous = mode { refill() }
+  }
+
+  /// Runs every queued job on the pool; states go back to their owners, reports wait for their
+  /// compute-done events.
+  func runPendingJobs() {
+    let jobs = pending
+    pending.removeAll(keepingCapacity: true)
+    let task = self.task
+    let outputs = pool.map(jobs) { job, worker -> (Task.ClientState, LocalReport<Task.Message>) in
+      var state = job.state
+      let report = task.localWork(client: job.client, state: &state, received: job.message, round: job.key, worker: worker)
+      return (state, report)
+    }
+    for (job, (state, report)) in zip(jobs, outputs) {
+      states[job.client] = state
+      results[Key(client: job.client, key: job.key)] = report
+    }
+  }
+
+  func receive(_ client: ClientID, _ key: Int) {
+    let id = Key(client: client, key: key)
+    guard let report = uploads.removeValue(forKey: id), let dispatch = dispatches.removeValue(forKey: id) else { return }
+    switch mode {
+    case .synchronous:
+      guard roundOpen, key == current.round else {
+        trace.record(now, "late", client: client, round: key)
+        current.discardedReports += 1
+        return
+      }
+      trace.record(now, "report", client: client, round: key)
+      reports.append(ArrivedReport(client: client, report: report, startedFrom: dispatch.startedFrom, staleness: 0, arrivalTime: now))
+      outstanding -= 1
+      if reports.count >= needed || outstanding == 0 { closeRound() }
+    case .bufferedAsynchronous(let settings):
+      let staleness = version - dispatch.startedFrom
+      if let limit = settings.maxStaleness, staleness > limit {
+        trace.record(now, "stale", client: client, round: key)
+        current.discardedReports += 1
+        refill()
+        return
+      }
+      trace.record(now, "report", client: client, round: key)
+      reports.append(ArrivedReport(client: client, report: report, startedFrom: dispatch.startedFrom, staleness: staleness, arrivalTime: now))
+      if reports.count >= settings.bufferSize { publishVersion(settings) }
+      refill()
+    }
+  }
+
+  /// A dispatched client will not report (crash or lost message).
+  func clientGone(_ key: Int) {
+    switch mode {
+    case .synchronous:
+      guard roundOpen, key == current.round else { return }
+      outstanding -= 1
+      if outstanding == 0 { closeRound() }
+    case .bufferedAsynchronous: refill()
+    }
+  }
+}
