@@ -1,0 +1,205 @@
+import Graphs
+import Randomness
+
+/// Decentralized learning over a communication graph on the discrete-event kernel.
+public final class GossipSimulation<Task: DecentralizedTask> {
+  enum Event: Sendable {
+    case computeDone(ClientID, Int)
+    case delivered(from: ClientID, to: ClientID, Int)
+    case roundDeadline(Int)
+    case retry(ClientID)
+  }
+
+  public let task: Task
+  public let settings: SimulationSettings
+  public let weights: MixingWeights
+  public let schedule: GossipSchedule
+  public var onRound: ((RoundSummary) -> Void)?
+
+  let pool: WorkerPool
+  var queue = EventQueue<Event>()
+  var trace: EventTrace
+  var states: [Task.NodeState]
+  var now: SimulatedTime = 0
+  var summaries: [RoundSummary] = []
+
+  // Synchronous rounds.
+  var messages: [ClientID: LocalReport<Task.Message>] = [:]
+  var received: [[WeightedMessage<Task.Message>]] = []
+  var expected: [Int] = []
+  var doneComputing: [Bool] = []
+  var mixed: [Bool] = []
+  var active: [Bool] = []
+  var roundOpen = false
+  var current = RoundSummary(round: 0, startTime: 0)
+
+  // Asynchronous.
+  var iteration: [Int] = []
+  var mailbox: [[ClientID: (message: Task.Message, iteration: Int)]] = []
+  var pendingWork: [ClientID] = []
+  var results: [ClientID: LocalReport<Task.Message>] = [:]
+  var asyncSummaries: [RoundSummary] = []
+  var inFlight: [InFlightKey: Task.Message] = [:]
+  var stalenessCounts: [Int] = []
+  var nodesFinished = 0
+
+  public init(task: Task, settings: SimulationSettings, graph: Graph, mixing: MixingRule = .metropolisHastings,
+              schedule: GossipSchedule) throws(SimulationError) {
+    try settings.validate()
+    guard graph.nodeCount == settings.clients else {
+      throw .invalidParameter(field: "topology", value: "\(graph.nodeCount) nodes", expected: "one node per client (\(settings.clients))")
+    }
+    switch schedule {
+    case .synchronous(let rounds, let deadline):
+      if rounds <= 0 { throw .invalidParameter(field: "schedule.rounds", value: "\(rounds)", expected: "a positive integer") }
+      if let deadline, !(deadline > 0) { throw .invalidParameter(field: "schedule.deadline", value: "\(deadline)", expected: "a positive number of seconds") }
+    case .asynchronous(let iterations):
+      if iterations <= 0 { throw .invalidParameter(field: "schedule.iterations", value: "\(iterations)", expected: "a positive integer") }
+    }
+    self.task = task
+    self.settings = settings
+    self.schedule = schedule
+    weights = MixingWeights(graph: graph, rule: mixing)
+    pool = WorkerPool(workers: settings.workers)
+    trace = EventTrace(keepsRecords: settings.keepsTrace)
+    states = (0..<settings.clients).map { task.makeNodeState(for: $0) }
+  }
+
+  public func run() throws(SimulationError) -> SimulationResult {
+    switch schedule {
+    case .synchronous(let rounds, let deadline): try runSynchronous(rounds: rounds, deadline: deadline)
+    case .asynchronous(let iterations): try runAsynchronous(iterations: iterations)
+    }
+    return SimulationResult(rounds: summaries, trace: trace, simulatedTime: now, clientsWithState: states.count)
+  }
+
+  func duration(_ node: ClientID) -> SimulatedTime {
+    task.localWorkFLOPs(node: node, state: states[node]) / settings.devices.profile(client: node, seed: settings.seed).flopsPerSecond
+  }
+
+  func link(_ a: ClientID, _ b: ClientID) -> LinkProfile { settings.network.peerLink(a, b, seed: settings.seed) }
+
+  func advance(to time: SimulatedTime) throws(SimulationError) {
+    now = time
+    guard now <= settings.maxSimulatedTime else {
+      throw .stalled(time: now, reason: "the maximum simulated time \(settings.maxSimulatedTime) s was reached")
+    }
+  }
+
+  // MARK: - Synchronous
+
+  func runSynchronous(rounds: Int, deadline: Double?) throws(SimulationError) {
+    let n = settings.clients
+    for round in 0..<rounds {
+      current = RoundSummary(round: round, startTime: now)
+      trace.record(now, "round-start", round: round)
+      active = (0..<n).map { node in
+        guard settings.devices.isAvailable(client: node, round: round, time: now, seed: settings.seed) else { return false }
+        if settings.devices.crashes(client: node, round: round, seed: settings.seed) {
+          trace.record(now, "dropout", client: node, round: round)
+          current.dropouts += 1
+          return false
+        }
+        return true
+      }
+      let nodes = (0..<n).filter { active[$0] }
+      current.selected = nodes.count
+      // Local work of every active node, in parallel (it does not depend on timing).
+      let task = self.task
+      let inputs = nodes.map { ($0, states[$0]) }
+      let outputs = pool.map(inputs) { input, worker -> (Task.NodeState, LocalReport<Task.Message>) in
+        var state = input.1
+        let report = task.localWork(node: input.0, state: &state, round: round, worker: worker)
+        return (state, report)
+      }
+      messages.removeAll(keepingCapacity: true)
+      for (node, (state, report)) in zip(nodes, outputs) {
+        states[node] = state
+        messages[node] = report
+        queue.schedule(.computeDone(node, round), at: now + duration(node))
+      }
+      received = Array(repeating: [], count: n)
+      expected = (0..<n).map { node in weights.row(node).filter { $0.node != node && active[$0.node] }.count }
+      doneComputing = Array(repeating: false, count: n)
+      mixed = (0..<n).map { !active[$0] }
+      roundOpen = true
+      if let deadline { queue.schedule(.roundDeadline(round), at: now + deadline) }
+      while roundOpen, let entry = queue.pop() {
+        try advance(to: entry.time)
+        handleSynchronous(entry.event, round: round)
+      }
+      // Drop what is still in flight (late messages of a closed round).
+      while let entry = queue.pop() {
+        if case .delivered(let from, let to, _) = entry.event {
+          trace.record(now, "late", client: from, peer: to, round: round)
+          current.discardedReports += 1
+        }
+      }
+      mixAll(round: round)
+      current.endTime = now
+      current.aggregated = true
+      summaries.append(current)
+      onRound?(current)
+      task.observe(round: round, time: now, states: states)
+    }
+  }
+
+  func handleSynchronous(_ event: Event, round: Int) {
+    switch event {
+    case .computeDone(let node, _):
+      trace.record(now, "compute-done", client: node, round: round)
+      doneComputing[node] = true
+      guard let report = messages[node] else { return }
+      let bytes = task.serializedBytes(of: report.message)
+      for entry in weights.row(node) where entry.node != node && active[entry.node] {
+        let peerLink = link(node, entry.node)
+        current.bytesUp += bytes
+        trace.record(now, "send", client: node, peer: entry.node, round: round, bytes: bytes)
+        if NetworkModel.isLost(peerLink, sender: node, receiver: entry.node, round: round, seed: settings.seed) {
+          trace.record(now, "lost", client: node, peer: entry.node, round: round)
+          current.lostMessages += 1
+          expected[entry.node] -= 1
+          checkMixed(entry.node, round: round)
+        } else {
+          queue.schedule(.delivered(from: node, to: entry.node, round), at: now + peerLink.transferTime(bytes: bytes))
+        }
+      }
+      checkMixed(node, round: round)
+    case .delivered(let from, let to, _):
+      trace.record(now, "deliver", client: from, peer: to, round: round)
+      if let report = messages[from] {
+        received[to].append(WeightedMessage(peer: from, message: report.message, weight: weights.weight(to, from), staleness: 0))
+      }
+      checkMixed(to, round: round)
+    case .roundDeadline:
+      trace.record(now, "deadline", round: round)
+      roundOpen = false
+    case .retry: break
+    }
+  }
+
+  func checkMixed(_ node: ClientID, round: Int) {
+    guard !mixed[node], doneComputing[node], received[node].count >= expected[node] else { return }
+    mixed[node] = true
+    current.aggregatedReports += 1
+    trace.record(now, "mix", client: node, round: round)
+    if mixed.allSatisfy({ $0 }) { roundOpen = false }
+  }
+
+  /// Every active node mixes what it received (in parallel; each touches only its own state).
+  func mixAll(round: Int) {
+    let nodes = (0..<settings.clients).filter { active[$0] }
+    let task = self.task
+    let inputs = nodes.map { node -> (ClientID, Task.NodeState, Task.Message, Double, [WeightedMessage<Task.Message>]) in
+      let neighbours = received[node].sorted { $0.peer < $1.peer }
+      let selfWeight = 1 - neighbours.reduce(0) { $0 + $1.weight }
+      return (node, states[node], messages[node]!.message, selfWeight, neighbours)
+    }
+    let mixedStates = pool.map(inputs) { input, worker -> Task.NodeState in
+      var state = input.1
+      task.combine(node: input.0, state: &state, own: input.2, selfWeight: input.3, neighbours: input.4, round: round, worker: worker)
+      return state
+    }
+    for (input, state) in zip(inputs, mixedStates) { states[input.0] = state }
+  }
+}

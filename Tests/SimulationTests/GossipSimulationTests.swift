@@ -1,0 +1,112 @@
+import Foundation
+import Graphs
+import Testing
+
+@testable import Simulation
+
+/// Nodes hold a vector; local work optionally pulls it towards a node-specific target; mixing is
+/// the weighted sum. With no local pull, gossip is pure averaging.
+final class AveragingTask: DecentralizedTask, @unchecked Sendable {
+  // @unchecked Sendable: `observed` is written only on the simulator thread.
+  typealias Message = [Double]
+  typealias NodeState = [Double]
+  let dimension: Int
+  let pull: Double
+  var observed: [[[Double]]] = []
+
+  init(dimension: Int = 4, pull: Double = 0) {
+    self.dimension = dimension
+    self.pull = pull
+  }
+
+  func makeNodeState(for node: ClientID) -> [Double] { (0..<dimension).map { cos(Double(node * 7 + $0)) * Double(node + 1) } }
+  func serializedBytes(of message: [Double]) -> Int { message.count * 4 }
+  func localWorkFLOPs(node: ClientID, state: [Double]) -> Double { 1e9 }
+  func localWork(node: ClientID, state: inout [Double], round: Int, worker: Int) -> LocalReport<[Double]> {
+    for i in state.indices { state[i] -= pull * (state[i] - Double(node)) }
+    return LocalReport(message: state, weight: 1)
+  }
+  func combine(node: ClientID, state: inout [Double], own: [Double], selfWeight: Double, neighbours: [WeightedMessage<[Double]>],
+               round: Int, worker: Int) {
+    state = own.map { $0 * selfWeight }
+    for neighbour in neighbours {
+      for i in state.indices { state[i] += neighbour.weight * neighbour.message[i] }
+    }
+  }
+  func observe(round: Int, time: SimulatedTime, states: [[Double]]) { observed.append(states) }
+
+  static func consensusDistance(_ states: [[Double]]) -> Double {
+    let n = Double(states.count)
+    let mean = (0..<states[0].count).map { i in states.reduce(0) { $0 + $1[i] } / n }
+    return states.reduce(0) { total, x in total + zip(x, mean).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } }.squareRoot()
+  }
+}
+
+@Suite struct GossipSimulationTests {
+  func run(_ graph: Graph, rounds: Int, settings: SimulationSettings? = nil) throws -> (AveragingTask, SimulationResult) {
+    let task = AveragingTask()
+    let result = try GossipSimulation(task: task, settings: settings ?? SimulationSettings(clients: graph.nodeCount), graph: graph,
+                                      schedule: .synchronous(rounds: rounds, deadline: nil)).run()
+    return (task, result)
+  }
+
+  @Test func averagingPreservesTheMeanAndContractsAtTheSpectralRate() throws {
+    for graph in [try Graph.ring(n: 16), try Graph.torus(rows: 4, columns: 4)] {
+      let (task, _) = try run(graph, rounds: 60)
+      let initial = (0..<16).map { AveragingTask().makeNodeState(for: $0) }
+      let mean0 = (0..<4).map { i in initial.reduce(0) { $0 + $1[i] } / 16 }
+      let final = task.observed.last!
+      let mean = (0..<4).map { i in final.reduce(0) { $0 + $1[i] } / 16 }
+      for i in 0..<4 { #expect(abs(mean[i] - mean0[i]) < 1e-12) }
+      // Late in the run the distance shrinks by the second-largest eigenvalue modulus per round.
+      let slem = try MixingWeights(graph: graph, rule: .metropolisHastings).secondLargestEigenvalueModulus()
+      let d50 = AveragingTask.consensusDistance(task.observed[49]), d59 = AveragingTask.consensusDistance(task.observed[58])
+      let rate = pow(d59 / d50, 1.0 / 9)
+      #expect(abs(rate - slem) < 1e-3 * slem)
+    }
+  }
+
+  @Test func synchronousRoundTimeIsExact() throws {
+    // 1 GFLOP at 2 GFLOP/s, then 16-byte messages at 1 kB/s with 0.1 s latency: 0.5 + 0.116.
+    let link = LinkModel(latency: .constant(0.1), bandwidth: .constant(1000))
+    let settings = SimulationSettings(clients: 8, devices: DeviceModel(speed: .constant(2e9)), network: NetworkModel(peer: link))
+    let (_, result) = try run(try Graph.ring(n: 8), rounds: 3, settings: settings)
+    #expect(abs(result.rounds[0].endTime - 0.616) < 1e-12)
+    #expect(abs(result.simulatedTime - 3 * 0.616) < 1e-9)
+    #expect(result.rounds[0].bytesUp == 8 * 2 * 16)
+  }
+
+  @Test func lossesKeepRowsStochastic() throws {
+    let settings = SimulationSettings(clients: 16, seed: 3, network: NetworkModel(peer: LinkModel(lossProbability: 0.3)))
+    let (task, result) = try run(try Graph.ring(n: 16), rounds: 20, settings: settings)
+    #expect(result.rounds.reduce(0) { $0 + $1.lostMessages } > 0)
+    // Every value stays inside the initial range (a convex combination each round).
+    let initial = (0..<16).flatMap { AveragingTask().makeNodeState(for: $0) }
+    let (low, high) = (initial.min()!, initial.max()!)
+    #expect(task.observed.last!.allSatisfy { $0.allSatisfy { $0 >= low - 1e-12 && $0 <= high + 1e-12 } })
+  }
+
+  @Test func asynchronousGossipIsDeterministicAndRecordsStaleness() throws {
+    func run(workers: Int) throws -> (UInt64, [[Double]], SimulationResult) {
+      let task = AveragingTask(pull: 0.1)
+      let settings = SimulationSettings(clients: 12, seed: 4, workers: workers,
+                                        devices: DeviceModel(speed: .logNormal(median: 1e9, sigma: 0.6)))
+      let result = try GossipSimulation(task: task, settings: settings, graph: try Graph.ring(n: 12),
+                                        schedule: .asynchronous(iterations: 15)).run()
+      return (result.trace.hash, task.observed.last!, result)
+    }
+    let (hash1, states1, result) = try run(workers: 1)
+    let (hash2, states2, _) = try run(workers: 2)
+    #expect(hash1 == hash2 && states1 == states2)
+    #expect(result.rounds.count == 15)
+    #expect(result.rounds.contains { $0.maxStaleness > 0 })
+    #expect(result.rounds.allSatisfy { $0.aggregatedReports == 12 })
+  }
+
+  @Test func topologyMustMatchThePopulation() {
+    #expect(throws: SimulationError.self) {
+      try GossipSimulation(task: AveragingTask(), settings: SimulationSettings(clients: 5), graph: try Graph.ring(n: 6),
+                           schedule: .synchronous(rounds: 1, deadline: nil))
+    }
+  }
+}
