@@ -61,6 +61,7 @@ let package = Package(
       name: "FedSimCLI",
       dependencies: [
         "Learning",
+        "Simulation",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),

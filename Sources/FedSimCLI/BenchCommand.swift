@@ -2,12 +2,13 @@ import ArgumentParser
 import Foundation
 import Learning
 import Randomness
+import Simulation
 
 struct BenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "bench",
     abstract: "Measure FedSim's speed on this machine.",
-    subcommands: [TrainBench.self])
+    subcommands: [TrainBench.self, KernelBench.self])
 }
 
 /// LoRA fine-tuning throughput (forward + backward + AdamW) on the named model configs.
@@ -43,7 +44,7 @@ struct TrainBench: ParsableCommand {
       for name in names {
         let config = ModelConfig.presets[name]!
         let row = try measure(config: config)
-        let gflops = row.flops / row.stepSeconds / 1e9
+        let gflops = row.flops * row.tokensPerSecond / Double(batchSize * config.contextLength) / 1e9
         if json {
           print("{\"config\": \"\(name)\", \"threads\": \(threadCount), \"tokens_per_s\": \(row.tokensPerSecond), \"step_ms\": \(row.stepSeconds * 1e3), \"gflops\": \(gflops), \"sgemm_peak_gflops\": \(peak), \"utilisation\": \(gflops / peak), \"openblas_core\": \"\(BLAS.coreName)\", \"steps\": \(row.steps)}")
         } else {
@@ -68,17 +69,21 @@ struct TrainBench: ParsableCommand {
     let tokens = (0..<batchSize * config.contextLength).map { _ in Int32(stream.nextInt(below: 256)) }
     let targets = tokens.map { ($0 + 1) % 256 }
     for _ in 0..<warmup { try trainer.trainStep(inputs: tokens, targets: targets) }
-    var steps = 0
+    // As the PyTorch script measures: tokens/s over the whole timed span, step time as a median.
+    var stepTimes: [Double] = []
     let start = wallClock()
     var elapsed = 0.0
-    while elapsed < seconds || steps < 3 {
+    while elapsed < seconds || stepTimes.count < 10 {
+      let stepStart = wallClock()
       try trainer.trainStep(inputs: tokens, targets: targets)
-      steps += 1
-      elapsed = wallClock() - start
+      let now = wallClock()
+      stepTimes.append(now - stepStart)
+      elapsed = now - start
     }
-    let step = elapsed / Double(steps)
+    let median = stepTimes.sorted()[stepTimes.count / 2]
     let flops = FLOPCount.trainingStep(config, lora: lora, batch: batchSize, sequence: config.contextLength, baseGradients: false)
-    return Row(tokensPerSecond: Double(batchSize * config.contextLength) / step, stepSeconds: step, flops: flops, steps: steps)
+    return Row(tokensPerSecond: Double(batchSize * config.contextLength * stepTimes.count) / elapsed, stepSeconds: median,
+               flops: flops, steps: stepTimes.count)
   }
 
   /// GFLOP/s of a 1024³ sgemm with the current thread count (best of several runs).

@@ -12,14 +12,23 @@ public struct EventQueue<Event>: Sendable where Event: Sendable {
     public let event: Event
 
     @inlinable
+    init(time: SimulatedTime, sequence: UInt64, event: Event) {
+      self.time = time
+      self.sequence = sequence
+      self.event = event
+    }
+
+    @inlinable
     func precedes(_ other: Entry) -> Bool {
       time < other.time || (time == other.time && sequence < other.sequence)
     }
   }
 
   @usableFromInline var heap: [Entry] = []
-  public private(set) var scheduledCount: UInt64 = 0
+  public var scheduledCount: UInt64 { nextSequence }
+  @usableFromInline var nextSequence: UInt64 = 0
 
+  @inlinable
   public init() {}
 
   public var isEmpty: Bool { heap.isEmpty }
@@ -28,14 +37,16 @@ public struct EventQueue<Event>: Sendable where Event: Sendable {
   public var nextTime: SimulatedTime? { heap.first?.time }
 
   /// Schedules `event` at `time` (which must not be NaN).
+  @inlinable
   public mutating func schedule(_ event: Event, at time: SimulatedTime) {
     precondition(!time.isNaN, "event scheduled at NaN time")
-    heap.append(Entry(time: time, sequence: scheduledCount, event: event))
-    scheduledCount += 1
+    heap.append(Entry(time: time, sequence: nextSequence, event: event))
+    nextSequence += 1
     siftUp(heap.count - 1)
   }
 
   /// Removes and returns the earliest event.
+  @inlinable
   public mutating func pop() -> Entry? {
     guard !heap.isEmpty else { return nil }
     let first = heap[0]
@@ -47,7 +58,8 @@ public struct EventQueue<Event>: Sendable where Event: Sendable {
     return first
   }
 
-  private mutating func siftUp(_ start: Int) {
+  @inlinable
+  mutating func siftUp(_ start: Int) {
     var child = start
     let entry = heap[child]
     while child > 0 {
@@ -59,7 +71,8 @@ public struct EventQueue<Event>: Sendable where Event: Sendable {
     heap[child] = entry
   }
 
-  private mutating func siftDown(_ start: Int) {
+  @inlinable
+  mutating func siftDown(_ start: Int) {
     var parent = start
     let entry = heap[parent]
     let count = heap.count
