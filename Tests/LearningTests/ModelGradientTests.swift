@@ -52,6 +52,42 @@ import Testing
     #expect(error < 1e-2)
   }
 
+  /// Widths whose weight blocks are not multiples of 16 floats are padded apart in the layout, so
+  /// the q|k|v and gate|up products run one projection at a time: check that path too.
+  @Test func gradientsWhenProjectionsCannotBeFused() throws {
+    let config = ModelConfig(vocabSize: 259, dim: 6, layers: 1, heads: 1, ffnDim: 10, contextLength: 8)
+    let model = try DecoderLM(config: config)
+    let weights = ParameterSet.llama(config, seed: 12, std: 0.4)
+    let q = weights.pointer(LlamaNames.projection(0, .q)), k = weights.pointer(LlamaNames.projection(0, .k))
+    #expect(!areContiguous([q, k], counts: [36, 36]))
+    let lora = LoRAConfig(rank: 2, alpha: 4)
+    let adapter = Adapter(config: lora, model: config, seed: 13)
+    for entry in adapter.parameters.layout.entries where entry.name.hasSuffix("lora_B.weight") {
+      for i in 0..<entry.count { adapter.parameters.storage.pointer[entry.offset + i] = 0.3 * Float(i % 5) - 0.5 }
+    }
+    let (tokens, targets) = batch(seed: 14)
+    let workspace = Workspace(config: config, lora: lora, batchSize: 2, sequenceLength: 8)
+    let baseGradients = ParameterSet(layout: weights.layout)
+    let adapterGradients = ParameterSet(layout: adapter.parameters.layout)
+    var stream = RandomStream(seed: 0, purpose: .dropout)
+    _ = try withBatch(tokens, targets) { t, y in
+      try model.forwardBackward(weights: weights, adapter: adapter, tokens: t, targets: y, workspace: workspace,
+                                gradients: .init(base: baseGradients, adapter: adapterGradients), dropoutStream: &stream)
+    }
+    let inference = Workspace(config: config, lora: lora, batchSize: 2, sequenceLength: 8, keepsActivations: false)
+    func loss() -> Double {
+      try! withBatch(tokens, targets) { t, y in
+        try model.forward(weights: weights, adapter: adapter, tokens: t, targets: y, workspace: inference)
+      }.mean
+    }
+    let check = GradientCheck()
+    #expect(check.worstError(values: weights.storage.pointer, count: weights.storage.count, analytic: baseGradients.storage.toArray(),
+                             entries: sampleEntries(weights.layout, perTensor: 3, seed: 15), loss: loss) < 1e-2)
+    #expect(check.worstError(values: adapter.parameters.storage.pointer, count: adapter.parameters.storage.count,
+                             analytic: adapterGradients.storage.toArray(),
+                             entries: sampleEntries(adapter.parameters.layout, perTensor: 3, seed: 16), loss: loss) < 1e-2)
+  }
+
   @Test func fullParameterGradientsOfATiedModel() throws {
     var config = Self.config
     config.tiedEmbeddings = true

@@ -18,10 +18,13 @@ public final class Workspace: @unchecked Sendable {
   let midResidual: UnsafeMutablePointer<Float>  // layers × (rows, dim): after attention
   let norm1: UnsafeMutablePointer<Float>, rstd1: UnsafeMutablePointer<Float>
   let norm2: UnsafeMutablePointer<Float>, rstd2: UnsafeMutablePointer<Float>
-  let q: UnsafeMutablePointer<Float>, k: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>
+  /// layers × (rows, [q | k | v]): the three projections side by side, so one product computes them.
+  let qkv: UnsafeMutablePointer<Float>
   let probabilities: UnsafeMutablePointer<Float>  // layers × (batch, heads, seq, seq)
   let attention: UnsafeMutablePointer<Float>  // layers × (rows, dim): heads before o_proj
-  let gate: UnsafeMutablePointer<Float>, up: UnsafeMutablePointer<Float>, act: UnsafeMutablePointer<Float>
+  /// layers × (rows, [gate | up]).
+  let gateUp: UnsafeMutablePointer<Float>
+  let act: UnsafeMutablePointer<Float>
   let loraHidden: UnsafeMutablePointer<Float>  // layers × targets × (rows, rank)
   let loraInput: UnsafeMutablePointer<Float>?  // layers × targets × (rows, maxIn): dropped-out inputs
   let loraMask: UnsafeMutablePointer<Float>?  // same shape: 0 or 1/(1−p)
@@ -31,14 +34,16 @@ public final class Workspace: @unchecked Sendable {
 
   // Backward scratch, shared by all layers.
   let dResidual: UnsafeMutablePointer<Float>, dNorm: UnsafeMutablePointer<Float>
-  let dQ: UnsafeMutablePointer<Float>, dK: UnsafeMutablePointer<Float>, dV: UnsafeMutablePointer<Float>
+  let dQKV: UnsafeMutablePointer<Float>
   let dAttention: UnsafeMutablePointer<Float>
-  let dGate: UnsafeMutablePointer<Float>, dUp: UnsafeMutablePointer<Float>, dAct: UnsafeMutablePointer<Float>
+  let dGateUp: UnsafeMutablePointer<Float>, dAct: UnsafeMutablePointer<Float>
   let dScores: UnsafeMutablePointer<Float>
   let dLoraHidden: UnsafeMutablePointer<Float>
   let dDropped: UnsafeMutablePointer<Float>
 
   let layerSlots: Int
+  /// Width of a packed q|k|v row.
+  let qkvWidth: Int
   let targetCount: Int
   let maxProjectionInput: Int
 
@@ -71,10 +76,11 @@ public final class Workspace: @unchecked Sendable {
     let slotMid = reserve(slots * rows * d)
     let slotNorm1 = reserve(slots * rows * d), slotRstd1 = reserve(slots * rows)
     let slotNorm2 = reserve(slots * rows * d), slotRstd2 = reserve(slots * rows)
-    let slotQ = reserve(slots * rows * d), slotK = reserve(slots * rows * kv), slotV = reserve(slots * rows * kv)
+    qkvWidth = d + 2 * kv
+    let slotQKV = reserve(slots * rows * (d + 2 * kv))
     let slotP = reserve(slots * batchSize * config.heads * sequenceLength * sequenceLength)
     let slotAttention = reserve(slots * rows * d)
-    let slotGate = reserve(slots * rows * f), slotUp = reserve(slots * rows * f), slotAct = reserve(slots * rows * f)
+    let slotGateUp = reserve(slots * rows * 2 * f), slotAct = reserve(slots * rows * f)
     let slotHidden = reserve(slots * targets * rows * rank)
     let slotLoraInput = reserve(dropout ? slots * targets * rows * max(d, f) : 0)
     let slotLoraMask = reserve(dropout ? slots * targets * rows * max(d, f) : 0)
@@ -82,9 +88,8 @@ public final class Workspace: @unchecked Sendable {
     let slotLogits = reserve(rows * config.vocabSize)
     let backward = keepsActivations
     let slotDResidual = reserve(backward ? rows * d : 0), slotDNorm = reserve(backward ? rows * d : 0)
-    let slotDQ = reserve(backward ? rows * d : 0), slotDK = reserve(backward ? rows * kv : 0)
-    let slotDV = reserve(backward ? rows * kv : 0), slotDAttention = reserve(backward ? rows * d : 0)
-    let slotDGate = reserve(backward ? rows * f : 0), slotDUp = reserve(backward ? rows * f : 0)
+    let slotDQKV = reserve(backward ? rows * (d + 2 * kv) : 0), slotDAttention = reserve(backward ? rows * d : 0)
+    let slotDGateUp = reserve(backward ? rows * 2 * f : 0)
     let slotDAct = reserve(backward ? rows * f : 0)
     let slotDScores = reserve(backward ? sequenceLength * sequenceLength : 0)
     let slotDHidden = reserve(backward ? rows * rank : 0)
@@ -103,19 +108,19 @@ public final class Workspace: @unchecked Sendable {
     midResidual = at(slotMid)
     norm1 = at(slotNorm1); rstd1 = at(slotRstd1)
     norm2 = at(slotNorm2); rstd2 = at(slotRstd2)
-    q = at(slotQ); k = at(slotK); v = at(slotV)
+    qkv = at(slotQKV)
     probabilities = at(slotP)
     attention = at(slotAttention)
-    gate = at(slotGate); up = at(slotUp); act = at(slotAct)
+    gateUp = at(slotGateUp); act = at(slotAct)
     loraHidden = at(slotHidden)
     loraInput = dropout ? at(slotLoraInput) : nil
     loraMask = dropout ? at(slotLoraMask) : nil
     finalNorm = at(slotFinalNorm); finalRstd = at(slotFinalRstd)
     logits = at(slotLogits)
     dResidual = at(slotDResidual); dNorm = at(slotDNorm)
-    dQ = at(slotDQ); dK = at(slotDK); dV = at(slotDV)
+    dQKV = at(slotDQKV)
     dAttention = at(slotDAttention)
-    dGate = at(slotDGate); dUp = at(slotDUp); dAct = at(slotDAct)
+    dGateUp = at(slotDGateUp); dAct = at(slotDAct)
     dScores = at(slotDScores)
     dLoraHidden = at(slotDHidden)
     dDropped = at(slotDDropped)

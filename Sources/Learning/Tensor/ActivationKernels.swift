@@ -44,3 +44,19 @@ func swiGLUBackward(
     i += 1
   }
 }
+
+/// SwiGLU over (rows, [gate | up]) packed rows of width 2·width; act is (rows, width).
+func swiGLUForward(packed: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
+  for r in 0..<rows {
+    let row = packed + r * 2 * width
+    swiGLUForward(gate: row, up: row + width, out: out + r * width, count: width)
+  }
+}
+
+/// Backward of the packed SwiGLU: writes (rows, [dGate | dUp]).
+func swiGLUBackward(packed: UnsafePointer<Float>, dOut: UnsafePointer<Float>, dPacked: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
+  for r in 0..<rows {
+    let row = packed + r * 2 * width, dRow = dPacked + r * 2 * width
+    swiGLUBackward(gate: row, up: row + width, dOut: dOut + r * width, dGate: dRow, dUp: dRow + width, count: width)
+  }
+}

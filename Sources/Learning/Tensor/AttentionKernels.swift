@@ -1,12 +1,24 @@
-/// Shapes of one causal self-attention call. q and the output are (batch·seq, heads·headDim);
-/// k and v are (batch·seq, kvHeads·headDim); probabilities are (batch, heads, seq, seq).
-/// Heads are addressed in place through leading dimensions: no transposes, no copies.
+/// Shapes of one causal self-attention call. Rows of q hold heads·headDim values, rows of k and
+/// v kvHeads·headDim, rows of the output heads·headDim; each has its own row stride, so q, k and v
+/// can live side by side in one packed (batch·seq, q|k|v) buffer. Probabilities are
+/// (batch, heads, seq, seq). Heads are addressed through leading dimensions: no copies.
 @usableFromInline
 struct AttentionShape {
   let batch: Int, sequence: Int, heads: Int, kvHeads: Int, headDim: Int
-  var qStride: Int { heads * headDim }
-  var kvStride: Int { kvHeads * headDim }
+  let qStride: Int, kvStride: Int, outStride: Int
   var groupSize: Int { heads / kvHeads }
+
+  init(batch: Int, sequence: Int, heads: Int, kvHeads: Int, headDim: Int,
+       qStride: Int? = nil, kvStride: Int? = nil, outStride: Int? = nil) {
+    self.batch = batch
+    self.sequence = sequence
+    self.heads = heads
+    self.kvHeads = kvHeads
+    self.headDim = headDim
+    self.qStride = qStride ?? heads * headDim
+    self.kvStride = kvStride ?? kvHeads * headDim
+    self.outStride = outStride ?? heads * headDim
+  }
 }
 
 /// Query rows are processed in blocks of this many; block [r0, r1) only needs keys [0, r1), so
@@ -32,7 +44,7 @@ func attentionForward(
       let qh = q + b * t * s.qStride + h * hd
       let kh = k + b * t * s.kvStride + kvHead * hd
       let vh = v + b * t * s.kvStride + kvHead * hd
-      let oh = out + b * t * s.qStride + h * hd
+      let oh = out + b * t * s.outStride + h * hd
       let p = probabilities + (b * s.heads + h) * t * t
       for (r0, r1) in blocks {
         let rows = r1 - r0
@@ -42,7 +54,7 @@ func attentionForward(
         for i in r0..<r1 { causalSoftmaxRow(p + i * t, row: i, sequence: t) }
         // O[r0:r1] = P[r0:r1, 0:r1] V[0:r1]
         gemm(.none, .none, m: rows, n: hd, k: r1, a: p + r0 * t, lda: t, b: vh, ldb: s.kvStride,
-             c: oh + r0 * s.qStride, ldc: s.qStride)
+             c: oh + r0 * s.outStride, ldc: s.outStride)
       }
     }
   }
@@ -56,8 +68,9 @@ func causalSoftmaxRow(_ row: UnsafeMutablePointer<Float>, row i: Int, sequence t
   if i + 1 < t { (row + i + 1).update(repeating: 0, count: t - i - 1) }
 }
 
-/// Causal attention backward. Given dO, writes dQ (overwrite) and dK, dV (overwrite; grouped
-/// query heads sharing a KV head accumulate into it). `scratch` holds t×t floats.
+/// Causal attention backward. Given dO, writes dQ (overwrite) and adds into dK and dV, which the
+/// caller zeroes first (grouped query heads sharing a KV head accumulate into it). `scratch`
+/// holds t×t floats.
 ///
 /// dP = dO·Vᵀ; dS = P ⊙ (dP − rowsum(dP ⊙ P)) · scale; dQ = dS·K; dK = dSᵀ·Q; dV = Pᵀ·dO.
 func attentionBackward(
@@ -69,23 +82,21 @@ func attentionBackward(
   let t = s.sequence, hd = s.headDim
   let scale = 1 / Float(hd).squareRoot()
   let blocks = queryBlocks(t)
-  dK.update(repeating: 0, count: s.batch * t * s.kvStride)
-  dV.update(repeating: 0, count: s.batch * t * s.kvStride)
   for b in 0..<s.batch {
     for h in 0..<s.heads {
       let kvHead = h / s.groupSize
       let qh = q + b * t * s.qStride + h * hd, dQh = dQ + b * t * s.qStride + h * hd
-      let dOh = dOut + b * t * s.qStride + h * hd
+      let dOh = dOut + b * t * s.outStride + h * hd
       let kvOffset = b * t * s.kvStride + kvHead * hd
       let p = probabilities + (b * s.heads + h) * t * t
       for (r0, r1) in blocks {
         let rows = r1 - r0
         let pBlock = p + r0 * t, dS = scratch + r0 * t
         // dV[0:r1] += P[r0:r1, 0:r1]ᵀ dO[r0:r1]
-        gemm(.transposed, .none, m: r1, n: hd, k: rows, a: pBlock, lda: t, b: dOh + r0 * s.qStride, ldb: s.qStride,
+        gemm(.transposed, .none, m: r1, n: hd, k: rows, a: pBlock, lda: t, b: dOh + r0 * s.outStride, ldb: s.outStride,
              beta: 1, c: dV + kvOffset, ldc: s.kvStride)
         // dP[r0:r1, 0:r1] = dO[r0:r1] V[0:r1]ᵀ
-        gemm(.none, .transposed, m: rows, n: r1, k: hd, a: dOh + r0 * s.qStride, lda: s.qStride, b: v + kvOffset,
+        gemm(.none, .transposed, m: rows, n: r1, k: hd, a: dOh + r0 * s.outStride, lda: s.outStride, b: v + kvOffset,
              ldb: s.kvStride, c: dS, ldc: t)
         for i in r0..<r1 {
           let pRow = p + i * t, dRow = scratch + i * t
