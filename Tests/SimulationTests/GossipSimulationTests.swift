@@ -110,3 +110,58 @@ final class AveragingTask: DecentralizedTask, @unchecked Sendable {
     }
   }
 }
+
+@Suite struct TimeVaryingAndAvailabilityTests {
+  @Test func timeVaryingTopologyAppliesEachRoundsMixingMatrix() throws {
+    // The undirected one-peer exponential graph on 8 nodes: round r joins i and i ± 2^(r mod 3).
+    let task = AveragingTask(dimension: 1)
+    let graphs = try (0..<4).map { try Graph.onePeerExponential(n: 8, round: $0) }
+    let simulation = try GossipSimulation(task: task, settings: SimulationSettings(clients: 8),
+                                          graphForRound: { round throws(GraphError) in try Graph.onePeerExponential(n: 8, round: round) },
+                                          schedule: .synchronous(rounds: 4, deadline: nil))
+    _ = try simulation.run()
+    // Reference: x ← W_r x with each round's Metropolis–Hastings matrix.
+    var x = (0..<8).map { AveragingTask(dimension: 1).makeNodeState(for: $0)[0] }
+    for (round, graph) in graphs.enumerated() {
+      x = MixingWeights(graph: graph, rule: .metropolisHastings).multiply(x)
+      let simulated = task.observed[round].map { $0[0] }
+      for i in 0..<8 { #expect(abs(simulated[i] - x[i]) < 1e-12) }
+    }
+    #expect(graphs[0] != graphs[1])
+  }
+
+  @Test func clientsLeavingMidWorkNeverReport() throws {
+    // Client 0 is online for 1 s but needs 2 s of compute; client 1 is always online.
+    let intervals: [[Availability.ClosedInterval]] = [[.init(start: 0, end: 1)], [.init(start: 0, end: 1000)]]
+    let task = MeanTask(flops: { _ in 2e9 })
+    let settings = SimulationSettings(clients: 2, devices: DeviceModel(speed: .constant(1e9), availability: .intervals(intervals)),
+                                      keepsTrace: true)
+    let result = try ServerSimulation(task: task, settings: settings,
+                                      mode: .synchronous(SynchronousRounds(rounds: 1, clientsPerRound: 2))).run()
+    #expect(result.rounds[0].aggregatedReports == 1 && result.rounds[0].dropouts == 1)
+    #expect(task.aggregations[0].clients == [1])
+    #expect(result.trace.records.contains { $0.kind == "offline" && $0.client == 0 })
+  }
+
+  @Test func devicesWithTooLittleMemoryAreNeverSelected() throws {
+    final class HungryTask: FederatedTask, @unchecked Sendable {
+      let inner = MeanTask()
+      func makeClientState(for client: ClientID) -> MeanTask.ClientState { inner.makeClientState(for: client) }
+      func serializedBytes(of message: [Double]) -> Int { 8 }
+      func localWorkFLOPs(client: ClientID, state: MeanTask.ClientState) -> Double { 1e9 }
+      func requiredMemoryBytes(client: ClientID) -> Double { 2e9 }
+      func serverMessage() -> [Double] { inner.model }
+      func localWork(client: ClientID, state: inout MeanTask.ClientState, received: [Double], round: Int, worker: Int) -> LocalReport<[Double]> {
+        inner.localWork(client: client, state: &state, received: received, round: round, worker: worker)
+      }
+      func aggregate(reports: [ArrivedReport<[Double]>], round: Int, time: SimulatedTime) {
+        inner.aggregate(reports: reports, round: round, time: time)
+      }
+    }
+    // Even clients have 4 GB, odd ones 1 GB.
+    let task = HungryTask()
+    let settings = SimulationSettings(clients: 10, devices: DeviceModel(memory: .values([4e9, 1e9])))
+    _ = try ServerSimulation(task: task, settings: settings, mode: .synchronous(SynchronousRounds(rounds: 4, clientsPerRound: 5))).run()
+    #expect(task.inner.aggregations.allSatisfy { $0.clients.allSatisfy { $0 % 2 == 0 } && $0.clients.count == 5 })
+  }
+}

@@ -81,6 +81,13 @@ public struct DeviceModel: Sendable, Equatable, Hashable, Codable {
     }
   }
 
+  /// When `client`, online at `time`, goes offline (infinity unless availability follows a trace
+  /// of intervals). A client whose work outlasts its interval never reports.
+  public func onlineUntil(client: Int, time: SimulatedTime) -> SimulatedTime {
+    guard case .intervals(let lists) = availability else { return .infinity }
+    return lists[client % lists.count].first { $0.start <= time && time < $0.end }?.end ?? time
+  }
+
   /// Whether `client` crashes during its participation in `round` (or its `round`-th dispatch).
   public func crashes(client: Int, round: Int, seed: UInt64) -> Bool {
     guard dropoutProbability > 0 else { return false }

@@ -12,8 +12,11 @@ public final class GossipSimulation<Task: DecentralizedTask> {
 
   public let task: Task
   public let settings: SimulationSettings
-  public let weights: MixingWeights
+  /// The mixing weights in force (replaced every round when the topology varies).
+  public private(set) var weights: MixingWeights
   public let schedule: GossipSchedule
+  let roundGraph: (@Sendable (Int) throws(GraphError) -> Graph)?
+  let mixing: MixingRule
   public var onRound: ((RoundSummary) -> Void)?
 
   let pool: WorkerPool
@@ -43,8 +46,25 @@ public final class GossipSimulation<Task: DecentralizedTask> {
   var stalenessCounts: [Int] = []
   var nodesFinished = 0
 
-  public init(task: Task, settings: SimulationSettings, graph: Graph, mixing: MixingRule = .metropolisHastings,
-              schedule: GossipSchedule) throws(SimulationError) {
+  /// Gossip over a graph that changes every round (resampled random graphs, the one-peer
+  /// exponential graph); synchronous schedules only.
+  public convenience init(task: Task, settings: SimulationSettings, graphForRound: @escaping @Sendable (Int) throws(GraphError) -> Graph,
+                          mixing: MixingRule = .metropolisHastings, schedule: GossipSchedule) throws(SimulationError) {
+    guard case .synchronous = schedule else {
+      throw .invalidParameter(field: "topology", value: "time-varying", expected: "a fixed graph for asynchronous gossip")
+    }
+    let first: Graph
+    do { first = try graphForRound(0) } catch { throw .invalidParameter(field: "topology", value: "round 0", expected: error.description) }
+    try self.init(task: task, settings: settings, graph: first, mixing: mixing, schedule: schedule, roundGraph: graphForRound)
+  }
+
+  public convenience init(task: Task, settings: SimulationSettings, graph: Graph, mixing: MixingRule = .metropolisHastings,
+                          schedule: GossipSchedule) throws(SimulationError) {
+    try self.init(task: task, settings: settings, graph: graph, mixing: mixing, schedule: schedule, roundGraph: nil)
+  }
+
+  init(task: Task, settings: SimulationSettings, graph: Graph, mixing: MixingRule, schedule: GossipSchedule,
+       roundGraph: (@Sendable (Int) throws(GraphError) -> Graph)?) throws(SimulationError) {
     try settings.validate()
     guard graph.nodeCount == settings.clients else {
       throw .invalidParameter(field: "topology", value: "\(graph.nodeCount) nodes", expected: "one node per client (\(settings.clients))")
@@ -60,6 +80,8 @@ public final class GossipSimulation<Task: DecentralizedTask> {
     self.settings = settings
     self.schedule = schedule
     weights = MixingWeights(graph: graph, rule: mixing)
+    self.mixing = mixing
+    self.roundGraph = roundGraph
     pool = WorkerPool(workers: settings.workers)
     trace = EventTrace(keepsRecords: settings.keepsTrace)
     states = (0..<settings.clients).map { task.makeNodeState(for: $0) }
@@ -93,6 +115,16 @@ public final class GossipSimulation<Task: DecentralizedTask> {
     for round in 0..<rounds {
       current = RoundSummary(round: round, startTime: now)
       trace.record(now, "round-start", round: round)
+      if let roundGraph, round > 0 {
+        let graph: Graph
+        do { graph = try roundGraph(round) } catch {
+          throw .invalidParameter(field: "topology", value: "round \(round)", expected: error.description)
+        }
+        guard graph.nodeCount == n else {
+          throw .invalidParameter(field: "topology", value: "\(graph.nodeCount) nodes in round \(round)", expected: "one node per client (\(n))")
+        }
+        weights = MixingWeights(graph: graph, rule: mixing)
+      }
       active = (0..<n).map { node in
         guard settings.devices.isAvailable(client: node, round: round, time: now, seed: settings.seed) else { return false }
         if settings.devices.crashes(client: node, round: round, seed: settings.seed) {

@@ -18,6 +18,7 @@ public final class ServerSimulation<Task: FederatedTask> {
     case arrivedAtClient(ClientID, Int)
     case computeDone(ClientID, Int)
     case crashed(ClientID, Int)
+    case wentOffline(ClientID, Int)
     case arrivedAtServer(ClientID, Int)
     case deadline(Int)
     case retry
@@ -128,6 +129,12 @@ public final class ServerSimulation<Task: FederatedTask> {
       dispatches[Key(client: client, key: key)] = nil
       current.dropouts += 1
       clientGone(key)
+    case .wentOffline(let client, let key):
+      trace.record(now, "offline", client: client, round: key)
+      busy.remove(client)
+      dispatches[Key(client: client, key: key)] = nil
+      current.dropouts += 1
+      clientGone(key)
     case .arrivedAtServer(let client, let key): receive(client, key)
     case .deadline(let round):
       trace.record(now, "deadline", round: round)
@@ -175,6 +182,12 @@ public final class ServerSimulation<Task: FederatedTask> {
       return
     }
     guard let dispatch = dispatches[Key(client: client, key: key)] else { return }
+    let offline = settings.devices.onlineUntil(client: client, time: now)
+    if offline < now + duration {
+      // The device leaves before finishing (a trace of availability intervals).
+      queue.schedule(.wentOffline(client, key), at: max(offline, now))
+      return
+    }
     pending.append(Job(client: client, key: key, message: dispatch.message, state: state))
     queue.schedule(.computeDone(client, key), at: now + duration)
   }
