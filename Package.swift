@@ -12,6 +12,7 @@ let package = Package(
     .library(name: "Privacy", targets: ["Privacy"]),
     .library(name: "Graphs", targets: ["Graphs"]),
     .library(name: "Simulation", targets: ["Simulation"]),
+    .library(name: "Data", targets: ["Data"]),
   ],
   dependencies: [
     // Command-line parsing for the `fedsim` tool.
@@ -45,23 +46,26 @@ let package = Package(
       ]
     ),
 
-
-
-
     // Communication graphs: generators, mixing matrices, Laplacians, spectra (LAPACK).
     .target(name: "Graphs", dependencies: ["CBLAS", "Randomness"]),
 
     // Discrete-event simulation: clock, event queue, worker pool, devices, network, schedules.
     .target(name: "Simulation", dependencies: ["Randomness", "Graphs"]),
 
-    // Key agreement and key derivation over OpenSSL (seed exchange for correlated noise).
-    .target(name: "Privacy", dependencies: ["COpenSSL"]),
+    // Privacy: the SecLDP/RDP accountant, and key agreement / derivation over OpenSSL.
+    .target(name: "Privacy", dependencies: ["COpenSSL", "CBLAS", "Graphs", "Randomness"]),
+
+    // Corpora, synthetic Markov sources, partitioners and client splits.
+    .target(name: "Data", dependencies: ["Randomness"]),
 
     .executableTarget(
       name: "FedSimCLI",
       dependencies: [
         "Learning",
         "Simulation",
+        "Privacy",
+        "Graphs",
+        "Data",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -72,7 +76,8 @@ let package = Package(
       resources: [.copy("Fixtures")]
     ),
     .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
-    .testTarget(name: "PrivacyTests", dependencies: ["Privacy"]),
+    .testTarget(name: "PrivacyTests", dependencies: ["Privacy", "Graphs", "Randomness"]),
+    .testTarget(name: "DataTests", dependencies: ["Data", "Randomness"]),
     .testTarget(name: "GraphsTests", dependencies: ["Graphs", "Randomness"]),
     .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Randomness"]),
 
