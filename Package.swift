@@ -13,12 +13,15 @@ let package = Package(
     .library(name: "Graphs", targets: ["Graphs"]),
     .library(name: "Simulation", targets: ["Simulation"]),
     .library(name: "Data", targets: ["Data"]),
+    .library(name: "FedSim", targets: ["FedSim"]),
   ],
   dependencies: [
     // Command-line parsing for the `fedsim` tool.
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     // `Relaxed` arithmetic lets reductions vectorise (see docs/performance notes).
     .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+    // YAML scenario files, with line and column marks for error messages.
+    .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
   ],
   targets: [
     // System libraries: OpenBLAS (cblas + LAPACK) and OpenSSL's libcrypto.
@@ -58,9 +61,19 @@ let package = Package(
     // Corpora, synthetic Markov sources, partitioners and client splits.
     .target(name: "Data", dependencies: ["Randomness"]),
 
+    // Scenario files, run plans, registries and run directories.
+    .target(
+      name: "FedSim",
+      dependencies: [
+        "Learning", "Simulation", "Graphs", "Data", "Privacy", "Randomness",
+        .product(name: "Yams", package: "Yams"),
+      ]
+    ),
+
     .executableTarget(
       name: "FedSimCLI",
       dependencies: [
+        "FedSim",
         "Learning",
         "Simulation",
         "Privacy",
@@ -78,6 +91,7 @@ let package = Package(
     .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
     .testTarget(name: "PrivacyTests", dependencies: ["Privacy", "Graphs", "Randomness"]),
     .testTarget(name: "DataTests", dependencies: ["Data", "Randomness"]),
+    .testTarget(name: "FedSimTests", dependencies: ["FedSim"]),
     .testTarget(name: "GraphsTests", dependencies: ["Graphs", "Randomness"]),
     .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Randomness"]),
 

@@ -4,3 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 swift test -c release
+# The examples build against the library as an outside package would.
+for example in Examples/*/; do
+  echo "building example ${example}"
+  swift build --package-path "$example"
+done

@@ -1,0 +1,131 @@
+import Learning
+import Simulation
+
+/// A whole experiment, decoded and validated from a YAML scenario file. Defaults are documented
+/// in docs/scenarios.md; every field has one except where the scenario must say what it wants.
+public struct Scenario: Sendable, Equatable {
+  public var name: String
+  public var seed: UInt64
+  public var task: TaskKind
+  /// Registered clients (the population).
+  public var clients: Int
+  public var model: ModelSection
+  public var data: DataSection
+  public var topology: TopologySection
+  public var devices: DeviceModel
+  public var network: NetworkModel
+  public var schedule: ScheduleSection
+  public var aggregator: AggregatorSection
+  public var evaluation: EvaluationSection
+  public var output: OutputSection
+
+  public enum TaskKind: String, Sendable, Equatable, CaseIterable {
+    case loraLM = "lora-lm"
+    case linearRegression = "linear-regression"
+    case logisticRegression = "logistic-regression"
+  }
+}
+
+/// The base model and its adapter.
+public struct ModelSection: Sendable, Equatable {
+  public enum Base: Sendable, Equatable {
+    /// A built-in config pretrained on pooled public data at the start of the run (cached).
+    case builtIn(config: ModelConfig, pretrainSteps: Int, pretrainLearningRate: Float)
+    /// A FedSim or Hugging Face Llama directory.
+    case checkpoint(path: String)
+  }
+
+  public var base: Base
+  public var lora: LoRAConfig
+}
+
+/// Where the text comes from and how it is spread over clients.
+public struct DataSection: Sendable, Equatable {
+  public enum Source: Sendable, Equatable {
+    case markov(domains: Int, vocabulary: Int, order: Int, concentration: Double, documentsPerDomain: Int, documentLength: Int)
+    case textDirectory(path: String, domainPerFolder: Bool)
+    case jsonLines(path: String, textField: String, domainField: String)
+    case fortune(paths: [String])
+  }
+
+  public enum Partition: Sendable, Equatable {
+    case iid
+    case domainPerClient
+    case domainsPerClient(Int)
+    case dirichlet(alpha: Double)
+    case mixture(weights: [[Double]])
+    case quantitySkew(exponent: Double, minimum: Int)
+  }
+
+  public enum Target: String, Sendable, Equatable, CaseIterable {
+    case inDistribution = "in-distribution"
+    case outOfDistribution = "out-of-distribution"
+  }
+
+  public var source: Source
+  public var partition: Partition
+  public var trainFraction: Double
+  public var validationFraction: Double
+  public var testFraction: Double
+  public var target: Target
+  /// Fraction of the corpus held out as a shared public reference set (and for pretraining).
+  public var publicFraction: Double
+}
+
+/// The communication graph (decentralized modes).
+public struct TopologySection: Sendable, Equatable {
+  public var kind: String
+  /// Generator parameters by name (`k`, `p`, `beta`, `m`, `rows`, `columns`).
+  public var parameters: [String: Double]
+  /// An edge-list file when `kind` is `edges`.
+  public var edgesFile: String?
+  public var mixing: String
+  public var resampleEveryRound: Bool
+  public var requireConnected: Bool
+}
+
+/// Execution mode, rounds and local training.
+public struct ScheduleSection: Sendable, Equatable {
+  public enum Mode: String, Sendable, Equatable, CaseIterable {
+    case synchronous = "sync"
+    case bufferedAsynchronous = "async"
+    case gossip = "gossip"
+    case asynchronousGossip = "async-gossip"
+  }
+
+  public var mode: Mode
+  public var rounds: Int
+  public var clientsPerRound: Int
+  public var overSelection: Double
+  public var deadline: Double?
+  public var minimumReports: Int
+  public var concurrency: Int
+  public var bufferSize: Int
+  public var maxStaleness: Int?
+  public var localSteps: Int
+  public var batchSize: Int
+  public var sequenceLength: Int?
+  public var optimizer: OptimizerConfig
+  public var learningRate: Float
+  public var learningRateSchedule: String
+  public var warmupSteps: Int
+  public var gradientClip: Float?
+}
+
+/// The aggregator's name and its own options (validated by the aggregator).
+public struct AggregatorSection: Sendable, Equatable {
+  public var name: String
+  public var options: [String: String]
+}
+
+public struct EvaluationSection: Sendable, Equatable {
+  /// Evaluate every k rounds (and after the last).
+  public var every: Int
+  public var splits: [String]
+}
+
+public struct OutputSection: Sendable, Equatable {
+  public var directory: String?
+  public var saveAdapters: Bool
+  public var writeTrace: Bool
+}
