@@ -23,6 +23,8 @@ struct TrainBench: ParsableCommand {
   @Option(help: "LoRA rank (alpha = 2·rank, all seven projections).") var rank: Int = 8
   @Option(help: "Minimum measured seconds per row.") var seconds: Double = 3
   @Option(help: "Warm-up steps per row.") var warmup: Int = 2
+  @Option(help: "How threads are used: 'shards' splits the batch into one shard per thread (one BLAS thread each), 'blas' gives OpenBLAS the threads inside one step.")
+  var parallel: String = "shards"
   @Flag(help: "One JSON object per row.") var json = false
 
   func run() throws {
@@ -38,15 +40,23 @@ struct TrainBench: ParsableCommand {
       print("OpenBLAS core: \(BLAS.coreName); OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset")")
       print("config  threads  tokens/s   step ms   GFLOP/s  sgemm peak  utilisation")
     }
+    guard ["shards", "blas"].contains(parallel) else {
+      throw ValidationError("--parallel: '\(parallel)', expected shards or blas")
+    }
+    for threadCount in threadCounts where batchSize % threadCount != 0 && parallel == "shards" {
+      throw ValidationError("--threads \(threadCount) must divide --batch-size \(batchSize) with --parallel shards")
+    }
     for threadCount in threadCounts {
       BLAS.threads = threadCount
       let peak = measureSgemmPeak()
+      let shards = parallel == "shards" ? threadCount : 1
+      BLAS.threads = parallel == "shards" ? 1 : threadCount
       for name in names {
         let config = ModelConfig.presets[name]!
-        let row = try measure(config: config)
+        let row = try measure(config: config, shards: shards)
         let gflops = row.flops * row.tokensPerSecond / Double(batchSize * config.contextLength) / 1e9
         if json {
-          print("{\"config\": \"\(name)\", \"threads\": \(threadCount), \"tokens_per_s\": \(row.tokensPerSecond), \"step_ms\": \(row.stepSeconds * 1e3), \"gflops\": \(gflops), \"sgemm_peak_gflops\": \(peak), \"utilisation\": \(gflops / peak), \"openblas_core\": \"\(BLAS.coreName)\", \"steps\": \(row.steps)}")
+          print("{\"config\": \"\(name)\", \"threads\": \(threadCount), \"tokens_per_s\": \(row.tokensPerSecond), \"step_ms\": \(row.stepSeconds * 1e3), \"gflops\": \(gflops), \"sgemm_peak_gflops\": \(peak), \"utilisation\": \(gflops / peak), \"openblas_core\": \"\(BLAS.coreName)\", \"steps\": \(row.steps), \"parallel\": \"\(parallel)\"}")
         } else {
           print(String(format: "%-7@ %7d  %8.0f  %8.1f  %8.1f  %10.1f  %10.1f%%", name, threadCount, row.tokensPerSecond,
                        row.stepSeconds * 1e3, gflops, peak, 100 * gflops / peak))
@@ -57,14 +67,15 @@ struct TrainBench: ParsableCommand {
 
   struct Row { let tokensPerSecond: Double, stepSeconds: Double, flops: Double, steps: Int }
 
-  func measure(config: ModelConfig) throws -> Row {
+  func measure(config: ModelConfig, shards: Int) throws -> Row {
     let model = try DecoderLM(config: config)
     let weights = ParameterSet.llama(config, seed: 1)
     let lora = LoRAConfig(rank: rank, alpha: Float(2 * rank))
     let adapter = Adapter(config: lora, model: config, seed: 1)
-    let options = TrainingOptions(batchSize: batchSize, sequenceLength: config.contextLength, schedule: .constant(1e-3),
+    var options = TrainingOptions(batchSize: batchSize, sequenceLength: config.contextLength, schedule: .constant(1e-3),
                                   optimizer: .adamW(), gradientClip: nil, seed: 1)
-    let trainer = try Trainer(model: model, weights: weights, adapter: adapter, options: options)
+    options.shards = shards
+    let trainer = try Trainer(model: model, weights: weights, adapter: adapter, options: options, workers: shards)
     var stream = RandomStream(seed: 1, purpose: .data)
     let tokens = (0..<batchSize * config.contextLength).map { _ in Int32(stream.nextInt(below: 256)) }
     let targets = tokens.map { ($0 + 1) % 256 }

@@ -79,3 +79,33 @@ import Testing
     #expect(abs(one.mean - many.mean) < 1e-5)
   }
 }
+
+@Suite struct ShardedTrainingTests {
+  /// Splitting a batch into shards gives the same step as the whole batch (up to summation
+  /// order), and the same bits whatever the number of threads running the shards.
+  @Test func shardsMatchTheWholeBatchAndIgnoreTheThreadCount() throws {
+    let config = TrainingTests.config
+    let model = try DecoderLM(config: config)
+    let weights = ParameterSet.llama(config, seed: 8)
+    let text = TokenWindows(tokens: Array(try TrainingTests.text("GPL-3").prefix(6000)), length: 16)
+    func run(shards: Int, workers: Int) throws -> [Float] {
+      let adapter = Adapter(config: LoRAConfig(rank: 2, alpha: 4), model: config, seed: 9)
+      for i in 0..<adapter.parameters.storage.count { adapter.parameters.storage.pointer[i] += 0.01 * Float(i % 7) }
+      var options = TrainingOptions(batchSize: 4, sequenceLength: 16, seed: 3)
+      options.shards = shards
+      let trainer = try Trainer(model: model, weights: weights, adapter: adapter, options: options, workers: workers)
+      for _ in 0..<3 { try trainer.trainStep(on: text) }
+      return adapter.parameters.storage.toArray()
+    }
+    let whole = try run(shards: 1, workers: 1)
+    let sequential = try run(shards: 2, workers: 1)
+    let parallel = try run(shards: 2, workers: 2)
+    #expect(sequential == parallel)
+    #expect(maxRelativeError(sequential, whole) < 1e-4)
+    #expect(throws: ModelError.self) {
+      var options = TrainingOptions(batchSize: 4, sequenceLength: 16)
+      options.shards = 3
+      _ = try Trainer(model: model, weights: weights, adapter: nil, options: options)
+    }
+  }
+}

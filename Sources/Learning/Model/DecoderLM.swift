@@ -42,12 +42,14 @@ public struct DecoderLM: Sendable {
   }
 
   /// Forward, mean cross-entropy loss and backward. Gradients are added (+=) into `gradients`,
-  /// so several calls accumulate; callers zero them between optimiser steps.
+  /// so several calls accumulate; callers zero them between optimiser steps. The gradient is that
+  /// of the loss summed over predicted tokens and divided by `lossNormalizer` (default: this
+  /// batch's predicted tokens, i.e. the mean) — shards of one batch pass the whole batch's count.
   @discardableResult
   public func forwardBackward(
     weights: ParameterSet, adapter: Adapter?, tokens: UnsafeBufferPointer<Int32>,
     targets: UnsafeBufferPointer<Int32>, workspace: Workspace, gradients: Gradients,
-    dropoutStream: inout RandomStream
+    dropoutStream: inout RandomStream, lossNormalizer: Int? = nil
   ) throws(ModelError) -> LossSum {
     try check(tokens: tokens, targets: targets, workspace: workspace, adapter: adapter)
     guard workspace.keepsActivations else { throw .badBatch("the workspace was made for inference only") }
@@ -61,6 +63,7 @@ public struct DecoderLM: Sendable {
                dropoutStream: &dropoutStream)
     var predicted = 0
     for target in targets where target != ignoreIndex { predicted += 1 }
+    if let lossNormalizer { predicted = lossNormalizer }
     let loss = crossEntropy(logits: workspace.logits, targets: targets.baseAddress!, rows: workspace.rows,
                             vocab: config.vocabSize, gradientScale: predicted > 0 ? 1 / Float(predicted) : 0)
     runBackward(weights: weights, adapter: adapter, tokens: tokens, workspace: workspace, gradients: gradients)
