@@ -14,6 +14,7 @@ let package = Package(
     .library(name: "Simulation", targets: ["Simulation"]),
     .library(name: "Data", targets: ["Data"]),
     .library(name: "FedSim", targets: ["FedSim"]),
+    .library(name: "Aggregation", targets: ["Aggregation"]),
   ],
   dependencies: [
     // Command-line parsing for the `fedsim` tool.
@@ -61,11 +62,14 @@ let package = Package(
     // Corpora, synthetic Markov sources, partitioners and client splits.
     .target(name: "Data", dependencies: ["Randomness"]),
 
+    // Aggregation rules: the extension protocol and the built-in aggregators.
+    .target(name: "Aggregation", dependencies: ["Randomness"]),
+
     // Scenario files, run plans, registries and run directories.
     .target(
       name: "FedSim",
       dependencies: [
-        "Learning", "Simulation", "Graphs", "Data", "Privacy", "Randomness",
+        "Learning", "Simulation", "Graphs", "Data", "Privacy", "Randomness", "Aggregation",
         .product(name: "Yams", package: "Yams"),
       ]
     ),
@@ -92,6 +96,7 @@ let package = Package(
     .testTarget(name: "PrivacyTests", dependencies: ["Privacy", "Graphs", "Randomness"]),
     .testTarget(name: "DataTests", dependencies: ["Data", "Randomness"]),
     .testTarget(name: "FedSimTests", dependencies: ["FedSim"]),
+    .testTarget(name: "AggregationTests", dependencies: ["Aggregation"]),
     .testTarget(name: "GraphsTests", dependencies: ["Graphs", "Randomness"]),
     .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Randomness"]),
 

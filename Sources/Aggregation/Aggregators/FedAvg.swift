@@ -1,0 +1,84 @@
+/// Federated averaging (McMahan et al. 2017) with the adaptive server optimisers of Reddi et al.,
+/// "Adaptive Federated Optimization" (ICLR 2021).
+///
+/// The server forms the weighted mean x̄ of the contributions (weights = sample counts, or uniform)
+/// and the pseudo-gradient Δ = x̄ − x. Then, with server learning rate η:
+/// - `none` (FedAvg): x ← x + η·Δ (η = 1 is plain averaging);
+/// - `momentum` (FedAvgM): v ← β·v + Δ, x ← x + η·v;
+/// - `adam` (FedAdam): m ← β₁m + (1−β₁)Δ, v ← β₂v + (1−β₂)Δ², x ← x + η·m/(√v + τ);
+/// - `yogi` (FedYogi): as FedAdam with v ← v − (1−β₂)·Δ²·sign(v − Δ²).
+///
+/// Sums run in Float64 over the contributions sorted by client id, so the result does not depend
+/// on the order in which reports arrived.
+public struct FedAvg: Aggregator {
+  public static let name = "fedavg"
+
+  public enum ServerOptimizer: String, Sendable, CaseIterable {
+    case none, momentum, adam, yogi
+  }
+
+  public let uniformWeights: Bool
+  public let serverOptimizer: ServerOptimizer
+  public let serverLearningRate: Double
+  public let beta1: Double
+  public let beta2: Double
+  public let tau: Double
+  var firstMoment: [Double] = []
+  var secondMoment: [Double] = []
+
+  public init(options: AggregatorOptions) throws(AggregatorError) {
+    uniformWeights = try options.choice("weighting", among: ["samples", "uniform"], default: "samples") == "uniform"
+    serverOptimizer = ServerOptimizer(rawValue: try options.choice("server_optimizer", among: ServerOptimizer.allCases.map(\.rawValue), default: "none")) ?? .none
+    let defaultRate = serverOptimizer == .adam || serverOptimizer == .yogi ? 1e-2 : 1
+    serverLearningRate = try options.double("server_lr", default: defaultRate, in: 1e-9...100)
+    beta1 = try options.double("beta1", default: 0.9, in: 0...0.999999)
+    beta2 = try options.double("beta2", default: 0.99, in: 0...0.999999)
+    tau = try options.double("tau", default: 1e-3, in: 1e-12...10)
+  }
+
+  public var communication: Communication { .server }
+
+  public mutating func aggregate(_ contributions: [Contribution], global: inout [Float], context: AggregationContext) {
+    guard !contributions.isEmpty else { return }
+    let ordered = contributions.sorted { $0.client < $1.client }
+    let count = global.count
+    var mean = [Double](repeating: 0, count: count)
+    var total = 0.0
+    for contribution in ordered {
+      precondition(contribution.values.count == count, "contribution of client \(contribution.client) has \(contribution.values.count) values, expected \(count)")
+      let weight = uniformWeights ? 1 : contribution.weight
+      guard weight > 0 else { continue }
+      total += weight
+      contribution.values.withUnsafeBufferPointer { values in
+        for i in 0..<count { mean[i] += weight * Double(values[i]) }
+      }
+    }
+    guard total > 0 else { return }
+    let eta = serverLearningRate
+    if firstMoment.count != count {
+      firstMoment = [Double](repeating: 0, count: count)
+      secondMoment = [Double](repeating: serverOptimizer == .yogi ? tau * tau : 0, count: count)
+    }
+    for i in 0..<count {
+      let x = Double(global[i])
+      let delta = mean[i] / total - x
+      switch serverOptimizer {
+      case .none:
+        global[i] = Float(x + eta * delta)
+      case .momentum:
+        firstMoment[i] = beta1 * firstMoment[i] + delta
+        global[i] = Float(x + eta * firstMoment[i])
+      case .adam, .yogi:
+        firstMoment[i] = beta1 * firstMoment[i] + (1 - beta1) * delta
+        let squared = delta * delta
+        if serverOptimizer == .adam {
+          secondMoment[i] = beta2 * secondMoment[i] + (1 - beta2) * squared
+        } else {
+          let sign: Double = secondMoment[i] - squared > 0 ? 1 : (secondMoment[i] - squared < 0 ? -1 : 0)
+          secondMoment[i] -= (1 - beta2) * squared * sign
+        }
+        global[i] = Float(x + eta * firstMoment[i] / (secondMoment[i].squareRoot() + tau))
+      }
+    }
+  }
+}

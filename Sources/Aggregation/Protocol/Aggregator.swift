@@ -1,0 +1,73 @@
+/// Who talks to whom in a round.
+public enum Communication: Sendable, Equatable {
+  /// Clients send to a server, which sends a model back.
+  case server
+  /// Clients exchange with their graph neighbours.
+  case neighbours
+  /// Nobody communicates: every client trains alone.
+  case none
+}
+
+/// One client's shared parameters, as the receiver gets them.
+public struct Contribution: Sendable, Equatable {
+  public let client: Int
+  /// The shared tensors, flattened in a fixed order (the same for every client).
+  public let values: [Float]
+  /// Weight in a weighted mean (typically the client's number of training samples).
+  public let weight: Double
+  /// Model versions published since the client started (0 in synchronous rounds).
+  public let staleness: Int
+
+  public init(client: Int, values: [Float], weight: Double, staleness: Int = 0) {
+    self.client = client
+    self.values = values
+    self.weight = weight
+    self.staleness = staleness
+  }
+}
+
+/// What an aggregator knows about the aggregation it performs.
+public struct AggregationContext: Sendable, Equatable {
+  public let round: Int
+  /// The run's seed: aggregators that draw random numbers derive their streams from it.
+  public let seed: UInt64
+
+  public init(round: Int, seed: UInt64) {
+    self.round = round
+    self.seed = seed
+  }
+}
+
+/// A federated aggregation rule: one type in one file, registered under a name that scenarios
+/// use. It declares who communicates, which adapter tensors travel, and how the receiver combines
+/// what it received; it never sees the event queue, the model internals or files.
+///
+/// A custom aggregator in another package:
+/// ```swift
+/// struct CoordinateMedian: Aggregator {
+///   static let name = "median"
+///   init(options: AggregatorOptions) throws(AggregatorError) { try options.rejectUnknown() }
+///   var communication: Communication { .server }
+///   mutating func aggregate(_ contributions: [Contribution], global: inout [Float], context: AggregationContext) { … }
+/// }
+/// AggregatorRegistry.shared.register(CoordinateMedian.self)
+/// ```
+public protocol Aggregator: Sendable {
+  /// The name scenarios use (`aggregator.name`).
+  static var name: String { get }
+  /// Builds the aggregator from `aggregator.options`, validating every option.
+  init(options: AggregatorOptions) throws(AggregatorError)
+
+  var communication: Communication { get }
+
+  /// Whether a named adapter tensor is shared (default: all of them).
+  func shares(tensor name: String) -> Bool
+
+  /// Server side: the new global values from the current ones and the round's contributions.
+  /// Aggregators with server state (momentum, adaptive moments) keep it in `self`.
+  mutating func aggregate(_ contributions: [Contribution], global: inout [Float], context: AggregationContext)
+}
+
+extension Aggregator {
+  public func shares(tensor name: String) -> Bool { true }
+}
