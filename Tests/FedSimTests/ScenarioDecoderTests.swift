@@ -54,6 +54,8 @@ import Testing
     ("topology: {kind: torus, rows: 3}\nclients: 8\n", 1, 31, "topology.rows", "rows × columns = 6, expected the number of clients (8)", nil),
     ("schedule: {rounds: \"5\"}\n", 1, 20, "schedule.rounds", "expected an integer in 1...10000000, found the string \"5\"", nil),
     ("model: [1, 2]\n", 1, 8, "model", "expected a mapping of base, lora, found a list", nil),
+    ("aggregator:\n  name: fedavg\n  options: {server_optimizer: adamm}\n", 3, 31, "aggregator.options.server_optimizer",
+     "adamm is not valid, expected one of none, momentum, adam, yogi", nil),
   ]
 
   @Test(arguments: 0..<badFiles.count)

@@ -1,3 +1,4 @@
+import Aggregation
 import Learning
 import Yams
 
@@ -6,8 +7,8 @@ extension ScenarioDecoder {
                              "buffer_size", "max_staleness", "local_steps", "batch_size", "sequence_length", "optimizer", "lr",
                              "lr_schedule", "warmup", "gradient_clip"]
 
-  /// Aggregator names a scenario may use (built-ins and those registered by other packages).
-  nonisolated(unsafe) public static var aggregatorNames: [String] = ["fedavg", "local"]
+  /// Aggregator names a scenario may use: the built-ins and those registered by other packages.
+  static var aggregatorNames: [String] { AggregatorRegistry.shared.names }
 
   static func schedule(_ s: Section, clients: Int) -> ScheduleSection {
     let mode = ScheduleSection.Mode(rawValue: s.choice("mode", among: ScheduleSection.Mode.allCases.map(\.rawValue), default: "sync") ?? "sync") ?? .synchronous
@@ -56,6 +57,18 @@ extension ScenarioDecoder {
         }
       } else {
         s.reader.report(node, s.child("options"), "expected a mapping, found \(describe(node))")
+      }
+    }
+    // The aggregator validates its own options; a problem points at the option's value.
+    let nameIsValid = aggregatorNames.contains(s.string("name", default: name) ?? name)
+    if nameIsValid {
+      do { _ = try AggregatorRegistry.shared.make(name, options: options) } catch {
+        let optionNode: Node? = {
+          guard case .mapping(let mapping)? = s["options"] else { return nil }
+          return mapping[Node(error.option)]
+        }()
+        s.reader.report(optionNode ?? s["options"] ?? s.node, s.child("options.\(error.option)"),
+                        "\(error.value) is not valid, expected \(error.expected)")
       }
     }
     return AggregatorSection(name: name, options: options)
