@@ -23,14 +23,18 @@ struct TrainBench: ParsableCommand {
   @Option(help: "LoRA rank (alpha = 2·rank, all seven projections).") var rank: Int = 8
   @Option(help: "Minimum measured seconds per row.") var seconds: Double = 3
   @Option(help: "Warm-up steps per row.") var warmup: Int = 2
-  @Option(help: "How threads are used: 'shards' splits the batch into one shard per thread (one BLAS thread each), 'blas' gives OpenBLAS the threads inside one step.")
+  @Option(
+    help:
+      "How threads are used: 'shards' splits the batch into one shard per thread (one BLAS thread each), 'blas' gives OpenBLAS the threads inside one step."
+  )
   var parallel: String = "shards"
   @Flag(help: "One JSON object per row.") var json = false
 
   func run() throws {
     let names = configs.split(separator: ",").map(String.init)
     for name in names where ModelConfig.presets[name] == nil {
-      throw ValidationError("--configs: unknown config '\(name)', expected among \(ModelConfig.presets.keys.sorted().joined(separator: ", "))")
+      throw ValidationError(
+        "--configs: unknown config '\(name)', expected among \(ModelConfig.presets.keys.sorted().joined(separator: ", "))")
     }
     let threadCounts = try threads.split(separator: ",").map { text -> Int in
       guard let n = Int(text), n > 0 else { throw ValidationError("--threads: '\(text)' is not a positive integer") }
@@ -56,10 +60,14 @@ struct TrainBench: ParsableCommand {
         let row = try measure(config: config, shards: shards)
         let gflops = row.flops * row.tokensPerSecond / Double(batchSize * config.contextLength) / 1e9
         if json {
-          print("{\"config\": \"\(name)\", \"threads\": \(threadCount), \"tokens_per_s\": \(row.tokensPerSecond), \"step_ms\": \(row.stepSeconds * 1e3), \"gflops\": \(gflops), \"sgemm_peak_gflops\": \(peak), \"utilisation\": \(gflops / peak), \"openblas_core\": \"\(BLAS.coreName)\", \"steps\": \(row.steps), \"parallel\": \"\(parallel)\"}")
+          print(
+            "{\"config\": \"\(name)\", \"threads\": \(threadCount), \"tokens_per_s\": \(row.tokensPerSecond), \"step_ms\": \(row.stepSeconds * 1e3), \"gflops\": \(gflops), \"sgemm_peak_gflops\": \(peak), \"utilisation\": \(gflops / peak), \"openblas_core\": \"\(BLAS.coreName)\", \"steps\": \(row.steps), \"parallel\": \"\(parallel)\"}"
+          )
         } else {
-          print(String(format: "%-7@ %7d  %8.0f  %8.1f  %8.1f  %10.1f  %10.1f%%", name, threadCount, row.tokensPerSecond,
-                       row.stepSeconds * 1e3, gflops, peak, 100 * gflops / peak))
+          print(
+            String(
+              format: "%-7@ %7d  %8.0f  %8.1f  %8.1f  %10.1f  %10.1f%%", name, threadCount, row.tokensPerSecond,
+              row.stepSeconds * 1e3, gflops, peak, 100 * gflops / peak))
         }
       }
     }
@@ -72,8 +80,9 @@ struct TrainBench: ParsableCommand {
     let weights = ParameterSet.llama(config, seed: 1)
     let lora = LoRAConfig(rank: rank, alpha: Float(2 * rank))
     let adapter = Adapter(config: lora, model: config, seed: 1)
-    var options = TrainingOptions(batchSize: batchSize, sequenceLength: config.contextLength, schedule: .constant(1e-3),
-                                  optimizer: .adamW(), gradientClip: nil, seed: 1)
+    var options = TrainingOptions(
+      batchSize: batchSize, sequenceLength: config.contextLength, schedule: .constant(1e-3),
+      optimizer: .adamW(), gradientClip: nil, seed: 1)
     options.shards = shards
     let trainer = try Trainer(model: model, weights: weights, adapter: adapter, options: options, workers: shards)
     var stream = RandomStream(seed: 1, purpose: .data)
@@ -93,8 +102,9 @@ struct TrainBench: ParsableCommand {
     }
     let median = stepTimes.sorted()[stepTimes.count / 2]
     let flops = FLOPCount.trainingStep(config, lora: lora, batch: batchSize, sequence: config.contextLength, baseGradients: false)
-    return Row(tokensPerSecond: Double(batchSize * config.contextLength * stepTimes.count) / elapsed, stepSeconds: median,
-               flops: flops, steps: stepTimes.count)
+    return Row(
+      tokensPerSecond: Double(batchSize * config.contextLength * stepTimes.count) / elapsed, stepSeconds: median,
+      flops: flops, steps: stepTimes.count)
   }
 
   /// GFLOP/s of a 1024³ sgemm with the current thread count (best of several runs).

@@ -47,8 +47,10 @@ struct EvalCommand: ParsableCommand {
     if json {
       print("{\"loss\": \(loss.mean), \"perplexity\": \(loss.perplexity), \"tokens\": \(loss.tokens)}")
     } else {
-      print(String(format: "loss %.6f  perplexity %.4f  tokens %d  windows %d×%d", loss.mean, loss.perplexity, loss.tokens,
-                   windows.evaluationWindowCount, length))
+      print(
+        String(
+          format: "loss %.6f  perplexity %.4f  tokens %d  windows %d×%d", loss.mean, loss.perplexity, loss.tokens,
+          windows.evaluationWindowCount, length))
     }
   }
 }

@@ -6,5 +6,7 @@ struct FedSimCommand: ParsableCommand {
     commandName: "fedsim",
     abstract: "Simulate federated and decentralized LoRA fine-tuning of on-device language models.",
     version: "0.1.0-dev",
-    subcommands: [ValidateCommand.self, PretrainCommand.self, FinetuneCommand.self, EvalCommand.self, BenchCommand.self, PrivacyCommand.self])
+    subcommands: [
+      ValidateCommand.self, PretrainCommand.self, FinetuneCommand.self, EvalCommand.self, BenchCommand.self, PrivacyCommand.self,
+    ])
 }

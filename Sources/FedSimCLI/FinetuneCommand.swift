@@ -37,7 +37,9 @@ struct FinetuneCommand: ParsableCommand {
       let before = try evaluateLoss(model: lm, weights: weights, adapter: adapter, windows: validationWindows)
       log(String(format: "before fine-tuning: val loss %.4f  ppl %.2f", before.mean, before.perplexity))
     }
-    log("fine-tuning \(compact(Double(adapter.parameters.layout.totalCount))) adapter parameters (r=\(rank), \(lora.orderedTargets.count) projections) on \(compact(Double(train.count))) tokens")
+    log(
+      "fine-tuning \(compact(Double(adapter.parameters.layout.totalCount))) adapter parameters (r=\(rank), \(lora.orderedTargets.count) projections) on \(compact(Double(train.count))) tokens"
+    )
     try runTraining(trainer, train: trainWindows, validation: validationWindows, arguments: training)
     try AdapterCheckpoint.save(adapter, to: URL(fileURLWithPath: out), baseModel: model)
     log("saved \(out)/adapter_config.json and \(out)/adapter_model.safetensors")

@@ -102,20 +102,25 @@ struct KernelBench: ParsableCommand {
 
     // 2. The whole kernel with a no-op task: 1,000 clients, 100 per round, heterogeneous devices.
     let noOp = NoOpTask()
-    let kernelSettings = SimulationSettings(clients: 1000, seed: 1, workers: workers,
-                                            devices: DeviceModel(speed: .logNormal(median: 1e9, sigma: 0.5), dropoutProbability: 0.05),
-                                            network: NetworkModel(uplink: LinkModel(latency: .uniform(low: 0.01, high: 0.1))))
+    let kernelSettings = SimulationSettings(
+      clients: 1000, seed: 1, workers: workers,
+      devices: DeviceModel(speed: .logNormal(median: 1e9, sigma: 0.5), dropoutProbability: 0.05),
+      network: NetworkModel(uplink: LinkModel(latency: .uniform(low: 0.01, high: 0.1))))
     start = wallClock()
-    let kernelResult = try ServerSimulation(task: noOp, settings: kernelSettings,
-                                            mode: .synchronous(SynchronousRounds(rounds: 200, clientsPerRound: 100, overSelection: 0.2))).run()
+    let kernelResult = try ServerSimulation(
+      task: noOp, settings: kernelSettings,
+      mode: .synchronous(SynchronousRounds(rounds: 200, clientsPerRound: 100, overSelection: 0.2))
+    ).run()
     figures["kernel_events_per_s"] = Double(kernelResult.trace.count) / (wallClock() - start)
 
     // 3. FedAvg on linear regression: 100 clients × 32 samples × 100 features, 5 local GD steps.
     let task = LinearRegressionFedAvg(samples: 32, dimension: 100, localSteps: 5, learningRate: 0.05, seed: 1)
     let settings = SimulationSettings(clients: 100, seed: 1, workers: workers)
     start = wallClock()
-    let result = try ServerSimulation(task: task, settings: settings,
-                                      mode: .synchronous(SynchronousRounds(rounds: rounds, clientsPerRound: 100))).run()
+    let result = try ServerSimulation(
+      task: task, settings: settings,
+      mode: .synchronous(SynchronousRounds(rounds: rounds, clientsPerRound: 100))
+    ).run()
     let elapsed = wallClock() - start
     figures["fedavg_seconds_per_round"] = elapsed / Double(rounds)
     figures["fedavg_final_train_loss"] = result.rounds.last?.clientMetrics["train_loss"] ?? .nan
@@ -124,8 +129,10 @@ struct KernelBench: ParsableCommand {
     // 4. Population scale: 10,000 registered clients, 100 sampled per round.
     start = wallClock()
     let population = LinearRegressionFedAvg(samples: 32, dimension: 100, localSteps: 5, learningRate: 0.05, seed: 2)
-    let populationResult = try ServerSimulation(task: population, settings: SimulationSettings(clients: 10_000, seed: 2, workers: workers),
-                                                mode: .synchronous(SynchronousRounds(rounds: 1, clientsPerRound: 100))).run()
+    let populationResult = try ServerSimulation(
+      task: population, settings: SimulationSettings(clients: 10_000, seed: 2, workers: workers),
+      mode: .synchronous(SynchronousRounds(rounds: 1, clientsPerRound: 100))
+    ).run()
     figures["population_first_round_seconds"] = wallClock() - start
     figures["population_clients_with_state"] = Double(populationResult.clientsWithState)
     figures["peak_rss_mb"] = peakResidentBytes() / 1e6
@@ -136,10 +143,14 @@ struct KernelBench: ParsableCommand {
     } else {
       print(String(format: "event queue (hold model, 1k pending)   %12.0f events/s", figures["queue_events_per_s"]!))
       print(String(format: "kernel, no-op task (1k clients)        %12.0f events/s", figures["kernel_events_per_s"]!))
-      print(String(format: "FedAvg linear regression, 100 clients  %12.5f s/round  (final train loss %.4f)", figures["fedavg_seconds_per_round"]!,
-                   figures["fedavg_final_train_loss"]!))
-      print(String(format: "10,000 clients, 100 per round          %12.4f s to the end of round 1 (%.0f clients hold state)",
-                   figures["population_first_round_seconds"]!, figures["population_clients_with_state"]!))
+      print(
+        String(
+          format: "FedAvg linear regression, 100 clients  %12.5f s/round  (final train loss %.4f)", figures["fedavg_seconds_per_round"]!,
+          figures["fedavg_final_train_loss"]!))
+      print(
+        String(
+          format: "10,000 clients, 100 per round          %12.4f s to the end of round 1 (%.0f clients hold state)",
+          figures["population_first_round_seconds"]!, figures["population_clients_with_state"]!))
       print(String(format: "peak resident memory                   %12.1f MB", figures["peak_rss_mb"]!))
     }
   }

@@ -22,7 +22,8 @@ struct PretrainCommand: ParsableCommand {
   func run() throws {
     BLAS.threads = training.threads
     guard var modelConfig = ModelConfig.presets[config] else {
-      throw ValidationError("--config: unknown model '\(config)', expected one of \(ModelConfig.presets.keys.sorted().joined(separator: ", "))")
+      throw ValidationError(
+        "--config: unknown model '\(config)', expected one of \(ModelConfig.presets.keys.sorted().joined(separator: ", "))")
     }
     if let dim { modelConfig.dim = dim }
     if let layers { modelConfig.layers = layers }
@@ -44,11 +45,15 @@ struct PretrainCommand: ParsableCommand {
     }
     let weights = ParameterSet.llama(modelConfig, seed: training.seed)
     let trainer = try Trainer(model: model, weights: weights, adapter: nil, options: options)
-    log("pretraining \(compact(Double(modelConfig.parameterCount))) parameters on \(compact(Double(train.count))) tokens (\(compact(Double(validation.count))) held out)")
-    try runTraining(trainer, train: trainWindows, validation: TokenWindows(tokens: validation, length: options.sequenceLength),
-                    arguments: training)
-    try ModelCheckpoint.save(config: modelConfig, weights: weights, to: URL(fileURLWithPath: out),
-                             metadata: ["fedsim.corpus": URL(fileURLWithPath: corpus).lastPathComponent, "fedsim.steps": "\(training.steps)"])
+    log(
+      "pretraining \(compact(Double(modelConfig.parameterCount))) parameters on \(compact(Double(train.count))) tokens (\(compact(Double(validation.count))) held out)"
+    )
+    try runTraining(
+      trainer, train: trainWindows, validation: TokenWindows(tokens: validation, length: options.sequenceLength),
+      arguments: training)
+    try ModelCheckpoint.save(
+      config: modelConfig, weights: weights, to: URL(fileURLWithPath: out),
+      metadata: ["fedsim.corpus": URL(fileURLWithPath: corpus).lastPathComponent, "fedsim.steps": "\(training.steps)"])
     log("saved \(out)/config.json and \(out)/model.safetensors")
   }
 }

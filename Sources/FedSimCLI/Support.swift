@@ -25,7 +25,8 @@ func parseTargets(_ text: String) throws -> Set<Projection> {
   var result = Set<Projection>()
   for name in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
     guard let projection = Projection(rawValue: name) else {
-      throw ValidationError("--targets: unknown module '\(name)', expected 'all' or names among \(Projection.allCases.map(\.rawValue).joined(separator: ", "))")
+      throw ValidationError(
+        "--targets: unknown module '\(name)', expected 'all' or names among \(Projection.allCases.map(\.rawValue).joined(separator: ", "))")
     }
     result.insert(projection)
   }
@@ -101,12 +102,15 @@ struct TrainingArguments: ParsableArguments {
     switch schedule {
     case "constant": scheduleValue = .constant(learningRate)
     case "one-cycle": scheduleValue = .oneCycle(peak: learningRate, totalSteps: steps)
-    default: scheduleValue = .warmupCosine(peak: learningRate, warmupSteps: min(warmupSteps, steps / 2), totalSteps: steps, minimum: learningRate / 10)
+    default:
+      scheduleValue = .warmupCosine(
+        peak: learningRate, warmupSteps: min(warmupSteps, steps / 2), totalSteps: steps, minimum: learningRate / 10)
     }
     let optimizerValue: OptimizerConfig =
       optimizer == "sgd" ? .sgd(momentum: momentum, weightDecay: weightDecay) : .adamW(weightDecay: weightDecay)
-    return TrainingOptions(batchSize: batchSize, sequenceLength: length, schedule: scheduleValue, optimizer: optimizerValue,
-                           gradientClip: gradientClip > 0 ? gradientClip : nil, seed: seed)
+    return TrainingOptions(
+      batchSize: batchSize, sequenceLength: length, schedule: scheduleValue, optimizer: optimizerValue,
+      gradientClip: gradientClip > 0 ? gradientClip : nil, seed: seed)
   }
 }
 
@@ -122,8 +126,9 @@ func runTraining(_ trainer: Trainer, train: TokenWindows, validation: TokenWindo
     let isLast = step == arguments.steps
     let evaluate = isLast || (arguments.evalEvery > 0 && step % arguments.evalEvery == 0)
     if now - lastReport >= 2 || evaluate || step == 1 {
-      var line = String(format: "step %5d/%d  train loss %.4f  lr %.2e  %@ tok/s", step, arguments.steps, window.mean,
-                        Double(trainer.options.schedule.rate(at: step - 1)), compact(tokensPerStep * Double(step) / (now - start)))
+      var line = String(
+        format: "step %5d/%d  train loss %.4f  lr %.2e  %@ tok/s", step, arguments.steps, window.mean,
+        Double(trainer.options.schedule.rate(at: step - 1)), compact(tokensPerStep * Double(step) / (now - start)))
       if evaluate, let validation, validation.evaluationWindowCount > 0 {
         let loss = try evaluateLoss(model: trainer.model, weights: trainer.weights, adapter: trainer.adapter, windows: validation)
         line += String(format: "  val loss %.4f  ppl %.2f", loss.mean, loss.perplexity)

@@ -41,12 +41,15 @@ import Testing
   }
 
   @Test func fedAdamFollowsReddiEtAl() throws {
-    var fedadam = try AggregatorRegistry.shared.make("fedavg", options: ["server_optimizer": "adam", "server_lr": "0.1", "beta1": "0.9", "beta2": "0.99", "tau": "0.001"]) as! FedAvg
+    var fedadam =
+      try AggregatorRegistry.shared.make(
+        "fedavg", options: ["server_optimizer": "adam", "server_lr": "0.1", "beta1": "0.9", "beta2": "0.99", "tau": "0.001"]) as! FedAvg
     var global: [Float] = [0]
     var m = 0.0, v = 0.0, x = 0.0
     for round in 0..<3 {
       let target = Double(round + 1)
-      fedadam.aggregate([Contribution(client: 0, values: [Float(target)], weight: 1)], global: &global, context: AggregationContext(round: round, seed: 0))
+      fedadam.aggregate(
+        [Contribution(client: 0, values: [Float(target)], weight: 1)], global: &global, context: AggregationContext(round: round, seed: 0))
       let delta = target - x
       m = 0.9 * m + 0.1 * delta
       v = 0.99 * v + 0.01 * delta * delta
@@ -59,8 +62,11 @@ import Testing
     #expect(throws: AggregatorError(aggregator: "fedavg", option: "server_lr", value: "-1", expected: "a number in [1e-09, 100.0]")) {
       try AggregatorRegistry.shared.make("fedavg", options: ["server_lr": "-1"])
     }
-    #expect(throws: AggregatorError(aggregator: "fedavg", option: "server_optimiser", value: "adam",
-                                    expected: "a known option (one of beta1, beta2, server_lr, server_optimizer, tau, weighting)")) {
+    #expect(
+      throws: AggregatorError(
+        aggregator: "fedavg", option: "server_optimiser", value: "adam",
+        expected: "a known option (one of beta1, beta2, server_lr, server_optimizer, tau, weighting)")
+    ) {
       try AggregatorRegistry.shared.make("fedavg", options: ["server_optimiser": "adam"])
     }
     #expect(throws: AggregatorError.self) { try AggregatorRegistry.shared.make("fedavgg") }

@@ -41,21 +41,39 @@ import Testing
     ("clients: 8\nshedule: {rounds: 3}\n", 2, 1, "shedule", "unknown key", "schedule"),
     ("clients: 8\nschedule: {rounds: three}\n", 2, 20, "schedule.rounds", "expected an integer in 1...10000000, found 'three'", nil),
     ("clients: 8\nschedule: {rounds: 0}\n", 2, 20, "schedule.rounds", "0 is out of range, expected an integer in 1...10000000", nil),
-    ("clients: 8\nschedule: {clients_per_round: 9}\n", 2, 31, "schedule.clients_per_round", "9 is out of range, expected an integer in 1...8", nil),
+    (
+      "clients: 8\nschedule: {clients_per_round: 9}\n", 2, 31, "schedule.clients_per_round",
+      "9 is out of range, expected an integer in 1...8", nil
+    ),
     ("aggregator: {name: fedavgg}\n", 1, 20, "aggregator.name", "'fedavgg' is not one of fedavg, local", "fedavg"),
     ("devices: {dropout: 1.5}\n", 1, 20, "devices.dropout", "1.5 is out of range, expected a number in [0, 1]", nil),
-    ("devices: {speed: fast}\n", 1, 18, "devices.speed", "expected a positive number or one of log_normal, uniform, trace, found 'fast'", nil),
-    ("model:\n  lora: {rank: 8, targets: [q_proj, w_pro]}\n", 2, 37, "model.lora.targets",
-     "'w_pro' is not a projection (expected all or names among q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj)", nil),
-    ("model:\n  lora: {rank: 8, targets: [q_proj, up_prj]}\n", 2, 37, "model.lora.targets",
-     "'up_prj' is not a projection (expected all or names among q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj)", "up_proj"),
-    ("data:\n  splits: {train: 0.8, validation: 0.3, test: 0.1}\n", 2, 11, "data.splits", "train + validation + test = 1.2000000000000002, expected 1", nil),
+    (
+      "devices: {speed: fast}\n", 1, 18, "devices.speed", "expected a positive number or one of log_normal, uniform, trace, found 'fast'",
+      nil
+    ),
+    (
+      "model:\n  lora: {rank: 8, targets: [q_proj, w_pro]}\n", 2, 37, "model.lora.targets",
+      "'w_pro' is not a projection (expected all or names among q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj)", nil
+    ),
+    (
+      "model:\n  lora: {rank: 8, targets: [q_proj, up_prj]}\n", 2, 37, "model.lora.targets",
+      "'up_prj' is not a projection (expected all or names among q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj)", "up_proj"
+    ),
+    (
+      "data:\n  splits: {train: 0.8, validation: 0.3, test: 0.1}\n", 2, 11, "data.splits",
+      "train + validation + test = 1.2000000000000002, expected 1", nil
+    ),
     ("schedule: {optimizer: {name: adam}}\n", 1, 30, "schedule.optimizer.name", "'adam' is not one of adamw, sgd", "adamw"),
-    ("topology: {kind: torus, rows: 3}\nclients: 8\n", 1, 31, "topology.rows", "rows × columns = 6, expected the number of clients (8)", nil),
+    (
+      "topology: {kind: torus, rows: 3}\nclients: 8\n", 1, 31, "topology.rows", "rows × columns = 6, expected the number of clients (8)",
+      nil
+    ),
     ("schedule: {rounds: \"5\"}\n", 1, 20, "schedule.rounds", "expected an integer in 1...10000000, found the string \"5\"", nil),
     ("model: [1, 2]\n", 1, 8, "model", "expected a mapping of base, lora, found a list", nil),
-    ("aggregator:\n  name: fedavg\n  options: {server_optimizer: adamm}\n", 3, 31, "aggregator.options.server_optimizer",
-     "adamm is not valid, expected one of none, momentum, adam, yogi", nil),
+    (
+      "aggregator:\n  name: fedavg\n  options: {server_optimizer: adamm}\n", 3, 31, "aggregator.options.server_optimizer",
+      "adamm is not valid, expected one of none, momentum, adam, yogi", nil
+    ),
   ]
 
   @Test(arguments: 0..<badFiles.count)
@@ -65,7 +83,8 @@ import Testing
       try ScenarioDecoder.decode(bad.yaml, file: "bad.yaml")
     } throws: { error in
       guard let error = error as? ScenarioError, let issue = error.issues.first else { return false }
-      let matches = issue.file == "bad.yaml" && issue.line == bad.line && issue.column == bad.column && issue.path == bad.path
+      let matches =
+        issue.file == "bad.yaml" && issue.line == bad.line && issue.column == bad.column && issue.path == bad.path
         && issue.message == bad.message && issue.suggestion == bad.suggestion
       if !matches { Issue.record("got \(issue)") }
       return matches
@@ -99,14 +118,20 @@ import Testing
   }
 
   @Test func overridesAreValidatedLikeTheFile() throws {
-    let scenario = try ScenarioDecoder.decode(Self.valid, file: "s.yaml",
-                                              overrides: ["aggregator.name=local", "data.partition.alpha=0.1", "schedule.lr=3e-3", "output.dir=runs/x"])
+    let scenario = try ScenarioDecoder.decode(
+      Self.valid, file: "s.yaml",
+      overrides: ["aggregator.name=local", "data.partition.alpha=0.1", "schedule.lr=3e-3", "output.dir=runs/x"])
     #expect(scenario.aggregator.name == "local")
     #expect(scenario.data.partition == .dirichlet(alpha: 0.1))
     #expect(scenario.schedule.learningRate == 3e-3)
     #expect(scenario.output.directory == "runs/x")
-    #expect(throws: ScenarioError(issues: [ScenarioIssue(file: "--set schedule.rounds=many", line: 1, column: 17, path: "schedule.rounds",
-                                                         message: "expected an integer in 1...10000000, found 'many'", suggestion: nil)])) {
+    #expect(
+      throws: ScenarioError(issues: [
+        ScenarioIssue(
+          file: "--set schedule.rounds=many", line: 1, column: 17, path: "schedule.rounds",
+          message: "expected an integer in 1...10000000, found 'many'", suggestion: nil)
+      ])
+    ) {
       try ScenarioDecoder.decode(Self.valid, file: "s.yaml", overrides: ["schedule.rounds=many"])
     }
     #expect {

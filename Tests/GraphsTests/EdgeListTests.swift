@@ -42,7 +42,8 @@ import Testing
   }
 
   @Test func readsFilesAndReportsMissingOnes() throws {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("graphs-test-\(ProcessInfo.processInfo.processIdentifier).txt").path
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("graphs-test-\(ProcessInfo.processInfo.processIdentifier).txt")
+      .path
     try "nodes 3\n0 1\n1 2\n".write(toFile: path, atomically: true, encoding: .utf8)
     defer { try? FileManager.default.removeItem(atPath: path) }
     #expect(try EdgeList.read(path: path, requireConnected: true) == Graph.path(n: 3))

@@ -83,8 +83,10 @@ import Testing
   }
 
   @Test func decodingValidates() {
-    for json in [#"{"nodeCount": 3, "edges": [[0, 1], [1, 0]]}"#, #"{"nodeCount": 3, "edges": [[0, 0]]}"#,
-                 #"{"nodeCount": 3, "edges": [[0, 1, 2]]}"#, #"{"nodeCount": 0, "edges": []}"#] {
+    for json in [
+      #"{"nodeCount": 3, "edges": [[0, 1], [1, 0]]}"#, #"{"nodeCount": 3, "edges": [[0, 0]]}"#,
+      #"{"nodeCount": 3, "edges": [[0, 1, 2]]}"#, #"{"nodeCount": 0, "edges": []}"#,
+    ] {
       #expect(throws: DecodingError.self) { try JSONDecoder().decode(Graph.self, from: Data(json.utf8)) }
     }
   }

@@ -45,7 +45,8 @@ import Testing
 
   @Test func safetensorsConvertsHalfAndBFloat16() throws {
     // Header for three tensors: F16 [1.0, -2.0, 65504], BF16 [1.5], F64 [0.25].
-    let header = #"{"a":{"dtype":"F16","shape":[3],"data_offsets":[0,6]},"b":{"dtype":"BF16","shape":[1],"data_offsets":[6,8]},"c":{"dtype":"F64","shape":[1],"data_offsets":[8,16]}}"#
+    let header =
+      #"{"a":{"dtype":"F16","shape":[3],"data_offsets":[0,6]},"b":{"dtype":"BF16","shape":[1],"data_offsets":[6,8]},"c":{"dtype":"F64","shape":[1],"data_offsets":[8,16]}}"#
     var data = Data()
     var length = UInt64(header.utf8.count).littleEndian
     withUnsafeBytes(of: &length) { data.append(contentsOf: $0) }
@@ -177,12 +178,16 @@ import Testing
     // Invalid values and unsupported architectures name the field.
     try original.replacingOccurrences(of: "\"num_key_value_heads\": 2", with: "\"num_key_value_heads\": 3")
       .write(to: configURL, atomically: true, encoding: .utf8)
-    #expect(throws: CheckpointError.invalidConfig(file: configURL.path, field: "num_key_value_heads", value: "3", expected: "a positive divisor of num_attention_heads 4")) {
+    #expect(
+      throws: CheckpointError.invalidConfig(
+        file: configURL.path, field: "num_key_value_heads", value: "3", expected: "a positive divisor of num_attention_heads 4")
+    ) {
       try ModelCheckpoint.load(from: directory)
     }
     try original.replacingOccurrences(of: "\"hidden_act\": \"silu\"", with: "\"hidden_act\": \"gelu\"")
       .write(to: configURL, atomically: true, encoding: .utf8)
-    #expect(throws: CheckpointError.invalidConfig(file: configURL.path, field: "hidden_act", value: "gelu", expected: "\"silu\" (SwiGLU)")) {
+    #expect(throws: CheckpointError.invalidConfig(file: configURL.path, field: "hidden_act", value: "gelu", expected: "\"silu\" (SwiGLU)"))
+    {
       try ModelCheckpoint.load(from: directory)
     }
     try original.replacingOccurrences(of: "\"hidden_size\": 32", with: "\"hidden_size\": \"wide\"")
@@ -215,7 +220,10 @@ import Testing
     let (config, _) = try ModelCheckpoint.load(from: directory)
     try original.replacingOccurrences(of: "\"use_dora\": false", with: "\"use_dora\": true")
       .write(to: configURL, atomically: true, encoding: .utf8)
-    #expect(throws: CheckpointError.invalidConfig(file: configURL.path, field: "use_dora", value: "true", expected: "false (DoRA is not supported)")) {
+    #expect(
+      throws: CheckpointError.invalidConfig(
+        file: configURL.path, field: "use_dora", value: "true", expected: "false (DoRA is not supported)")
+    ) {
       try AdapterCheckpoint.load(from: directory.appendingPathComponent("adapter"), model: config)
     }
     try original.replacingOccurrences(of: "\"q_proj\",", with: "\"qkv_proj\",")

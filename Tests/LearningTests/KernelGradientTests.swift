@@ -21,8 +21,9 @@ import Testing
     }
     _ = loss()
     let dx = FloatStorage(count: rows * dim), dWeight = FloatStorage(count: dim)
-    rmsNormBackward(x: x.pointer, weight: weight.pointer, rstd: rstd.pointer, dy: w, dx: dx.pointer, dWeight: dWeight.pointer,
-                    rows: rows, dim: dim)
+    rmsNormBackward(
+      x: x.pointer, weight: weight.pointer, rstd: rstd.pointer, dy: w, dx: dx.pointer, dWeight: dWeight.pointer,
+      rows: rows, dim: dim)
     #expect(check.worstError(values: x.pointer, count: x.count, analytic: dx.toArray(), loss: loss) < 1e-2)
     #expect(check.worstError(values: weight.pointer, count: dim, analytic: dWeight.toArray(), loss: loss) < 1e-2)
   }
@@ -109,8 +110,9 @@ import Testing
     _ = loss()
     let dQ = FloatStorage(count: t * 8), dK = FloatStorage(count: t * 4), dV = FloatStorage(count: t * 4)
     let scratch = FloatStorage(count: t * t)
-    attentionBackward(q: q.pointer, k: k.pointer, v: v.pointer, probabilities: p.pointer, dOut: w, dQ: dQ.pointer,
-                      dK: dK.pointer, dV: dV.pointer, scratch: scratch.pointer, shape: shape)
+    attentionBackward(
+      q: q.pointer, k: k.pointer, v: v.pointer, probabilities: p.pointer, dOut: w, dQ: dQ.pointer,
+      dK: dK.pointer, dV: dV.pointer, scratch: scratch.pointer, shape: shape)
     let sample = [0, 3, 255, 256, 511, 512, 600, 777, 1000, 1199]
     #expect(check.worstError(values: q.pointer, count: q.count, analytic: dQ.toArray(), entries: sample, loss: loss) < 1e-2)
     #expect(check.worstError(values: k.pointer, count: k.count, analytic: dK.toArray(), entries: sample.map { $0 / 2 }, loss: loss) < 1e-2)
@@ -140,8 +142,9 @@ import Testing
     }
     let dQ = FloatStorage(count: rows * 16), dK = FloatStorage(count: rows * 8), dV = FloatStorage(count: rows * 8)
     let scratch = FloatStorage(count: 25)
-    attentionBackward(q: q.pointer, k: k.pointer, v: v.pointer, probabilities: p.pointer, dOut: w, dQ: dQ.pointer,
-                      dK: dK.pointer, dV: dV.pointer, scratch: scratch.pointer, shape: shape)
+    attentionBackward(
+      q: q.pointer, k: k.pointer, v: v.pointer, probabilities: p.pointer, dOut: w, dQ: dQ.pointer,
+      dK: dK.pointer, dV: dV.pointer, scratch: scratch.pointer, shape: shape)
     #expect(check.worstError(values: q.pointer, count: q.count, analytic: dQ.toArray(), loss: loss) < 1e-2)
     #expect(check.worstError(values: k.pointer, count: k.count, analytic: dK.toArray(), loss: loss) < 1e-2)
     #expect(check.worstError(values: v.pointer, count: v.count, analytic: dV.toArray(), loss: loss) < 1e-2)
@@ -160,21 +163,24 @@ import Testing
     let dx = FloatStorage(count: rows * inputs), dW = FloatStorage(count: outputs * inputs)
     let hiddenScratch = FloatStorage(count: rows * rank), scratch = FloatStorage(count: rows * inputs)
     func attachment(trainable: Bool) -> LoRAAttachment {
-      LoRAAttachment(a: a.pointer, b: b.pointer, dA: trainable ? dA.pointer : nil, dB: trainable ? dB.pointer : nil,
-                     hidden: hidden.pointer, droppedInput: dropout > 0 ? dropped.pointer : nil,
-                     mask: dropout > 0 ? mask.pointer : nil, rank: rank, scaling: 1.5, dropout: dropout)
+      LoRAAttachment(
+        a: a.pointer, b: b.pointer, dA: trainable ? dA.pointer : nil, dB: trainable ? dB.pointer : nil,
+        hidden: hidden.pointer, droppedInput: dropout > 0 ? dropped.pointer : nil,
+        mask: dropout > 0 ? mask.pointer : nil, rank: rank, scaling: 1.5, dropout: dropout)
     }
     func loss() -> Double {
       // The same dropout mask on every evaluation: the stream is re-created.
       var stream = RandomStream(seed: 3, purpose: .dropout)
-      linearForward(x: x.pointer, weight: weight.pointer, y: y.pointer, rows: rows, inputs: inputs, outputs: outputs,
-                    accumulate: false, lora: attachment(trainable: false), dropoutStream: &stream)
+      linearForward(
+        x: x.pointer, weight: weight.pointer, y: y.pointer, rows: rows, inputs: inputs, outputs: outputs,
+        accumulate: false, lora: attachment(trainable: false), dropoutStream: &stream)
       return weightedSum(y.pointer, w)
     }
     _ = loss()
-    linearBackward(dy: w, x: x.pointer, weight: weight.pointer, dx: dx.pointer, dWeight: dW.pointer, rows: rows,
-                   inputs: inputs, outputs: outputs, accumulate: false, lora: attachment(trainable: true),
-                   hiddenScratch: hiddenScratch.pointer, scratch: scratch.pointer)
+    linearBackward(
+      dy: w, x: x.pointer, weight: weight.pointer, dx: dx.pointer, dWeight: dW.pointer, rows: rows,
+      inputs: inputs, outputs: outputs, accumulate: false, lora: attachment(trainable: true),
+      hiddenScratch: hiddenScratch.pointer, scratch: scratch.pointer)
     if dropout > 0 {
       let values = mask.toArray()
       #expect(values.contains(0) && values.contains(1 / (1 - dropout)))

@@ -39,16 +39,19 @@ import Testing
     func loss(gradients: ParameterSet?) -> Double {
       var dropoutStream = RandomStream(seed: 5, purpose: .dropout)  // the same mask every time
       return try! withBatch(tokens, targets) { t, y in
-        try model.forwardBackward(weights: weights, adapter: adapter, tokens: t, targets: y, workspace: workspace,
-                                  gradients: .init(adapter: gradients ?? ParameterSet(layout: adapter.parameters.layout)),
-                                  dropoutStream: &dropoutStream)
+        try model.forwardBackward(
+          weights: weights, adapter: adapter, tokens: t, targets: y, workspace: workspace,
+          gradients: .init(adapter: gradients ?? ParameterSet(layout: adapter.parameters.layout)),
+          dropoutStream: &dropoutStream)
       }.mean
     }
     let gradients = ParameterSet(layout: adapter.parameters.layout)
     _ = loss(gradients: gradients)
     let entries = sampleEntries(adapter.parameters.layout, perTensor: 3, seed: 6)
-    let error = GradientCheck().worstError(values: values.pointer, count: values.count, analytic: gradients.storage.toArray(),
-                                           entries: entries) { loss(gradients: nil) }
+    let error = GradientCheck().worstError(
+      values: values.pointer, count: values.count, analytic: gradients.storage.toArray(),
+      entries: entries
+    ) { loss(gradients: nil) }
     #expect(error < 1e-2)
   }
 
@@ -71,8 +74,9 @@ import Testing
     let adapterGradients = ParameterSet(layout: adapter.parameters.layout)
     var stream = RandomStream(seed: 0, purpose: .dropout)
     _ = try withBatch(tokens, targets) { t, y in
-      try model.forwardBackward(weights: weights, adapter: adapter, tokens: t, targets: y, workspace: workspace,
-                                gradients: .init(base: baseGradients, adapter: adapterGradients), dropoutStream: &stream)
+      try model.forwardBackward(
+        weights: weights, adapter: adapter, tokens: t, targets: y, workspace: workspace,
+        gradients: .init(base: baseGradients, adapter: adapterGradients), dropoutStream: &stream)
     }
     let inference = Workspace(config: config, lora: lora, batchSize: 2, sequenceLength: 8, keepsActivations: false)
     func loss() -> Double {
@@ -81,11 +85,15 @@ import Testing
       }.mean
     }
     let check = GradientCheck()
-    #expect(check.worstError(values: weights.storage.pointer, count: weights.storage.count, analytic: baseGradients.storage.toArray(),
-                             entries: sampleEntries(weights.layout, perTensor: 3, seed: 15), loss: loss) < 1e-2)
-    #expect(check.worstError(values: adapter.parameters.storage.pointer, count: adapter.parameters.storage.count,
-                             analytic: adapterGradients.storage.toArray(),
-                             entries: sampleEntries(adapter.parameters.layout, perTensor: 3, seed: 16), loss: loss) < 1e-2)
+    #expect(
+      check.worstError(
+        values: weights.storage.pointer, count: weights.storage.count, analytic: baseGradients.storage.toArray(),
+        entries: sampleEntries(weights.layout, perTensor: 3, seed: 15), loss: loss) < 1e-2)
+    #expect(
+      check.worstError(
+        values: adapter.parameters.storage.pointer, count: adapter.parameters.storage.count,
+        analytic: adapterGradients.storage.toArray(),
+        entries: sampleEntries(adapter.parameters.layout, perTensor: 3, seed: 16), loss: loss) < 1e-2)
   }
 
   @Test func fullParameterGradientsOfATiedModel() throws {
@@ -99,15 +107,18 @@ import Testing
     let gradients = ParameterSet(layout: weights.layout)
     var unused = RandomStream(seed: 0, purpose: .dropout)
     _ = try withBatch(tokens, targets) { t, y in
-      try model.forwardBackward(weights: weights, adapter: nil, tokens: t, targets: y, workspace: workspace,
-                                gradients: .init(base: gradients), dropoutStream: &unused)
+      try model.forwardBackward(
+        weights: weights, adapter: nil, tokens: t, targets: y, workspace: workspace,
+        gradients: .init(base: gradients), dropoutStream: &unused)
     }
     let inference = Workspace(config: config, lora: nil, batchSize: 2, sequenceLength: 8, keepsActivations: false)
     // Embedding rows of the tokens used (the only non-zero ones) plus samples of every tensor.
     var entries = sampleEntries(weights.layout, perTensor: 3, seed: 9)
     entries += tokens.prefix(4).map { Int($0) * config.dim + 5 }
-    let error = GradientCheck().worstError(values: weights.storage.pointer, count: weights.storage.count,
-                                           analytic: gradients.storage.toArray(), entries: entries) {
+    let error = GradientCheck().worstError(
+      values: weights.storage.pointer, count: weights.storage.count,
+      analytic: gradients.storage.toArray(), entries: entries
+    ) {
       try! withBatch(tokens, targets) { t, y in
         try model.forward(weights: weights, adapter: nil, tokens: t, targets: y, workspace: inference)
       }.mean
@@ -123,8 +134,10 @@ import Testing
     let inference = Workspace(config: Self.config, lora: nil, batchSize: 2, sequenceLength: 8, keepsActivations: false)
     #expect(inference.byteCount < training.byteCount)
     let (a, b) = try withBatch(tokens, targets) { t, y in
-      (try model.forward(weights: weights, adapter: nil, tokens: t, targets: y, workspace: training),
-       try model.forward(weights: weights, adapter: nil, tokens: t, targets: y, workspace: inference))
+      (
+        try model.forward(weights: weights, adapter: nil, tokens: t, targets: y, workspace: training),
+        try model.forward(weights: weights, adapter: nil, tokens: t, targets: y, workspace: inference)
+      )
     }
     #expect(a == b)
   }

@@ -68,8 +68,9 @@ import Testing
     let before = c.weights.storage.toArray()
     var stream = RandomStream(seed: 0, purpose: .dropout)
     let loss = try withBatch(c.tokens, c.targets) { t, y in
-      try model.forwardBackward(weights: c.weights, adapter: adapter, tokens: t, targets: y, workspace: workspace,
-                                gradients: .init(adapter: gradients), dropoutStream: &stream)
+      try model.forwardBackward(
+        weights: c.weights, adapter: adapter, tokens: t, targets: y, workspace: workspace,
+        gradients: .init(adapter: gradients), dropoutStream: &stream)
     }
     let reference = Double(try c.expected.floats("loss_lora")[0])
     #expect(abs(loss.mean - reference) / reference < 1e-4)
@@ -89,8 +90,9 @@ import Testing
     let gradients = ParameterSet(layout: c.weights.layout)
     var stream = RandomStream(seed: 0, purpose: .dropout)
     _ = try withBatch(c.tokens, c.targets) { t, y in
-      try model.forwardBackward(weights: c.weights, adapter: nil, tokens: t, targets: y, workspace: workspace,
-                                gradients: .init(base: gradients), dropoutStream: &stream)
+      try model.forwardBackward(
+        weights: c.weights, adapter: nil, tokens: t, targets: y, workspace: workspace,
+        gradients: .init(base: gradients), dropoutStream: &stream)
     }
     for entry in gradients.layout.entries {
       let error = maxRelativeError(gradients.values(entry.name), try c.expected.floats("grad_full.\(entry.name)"))

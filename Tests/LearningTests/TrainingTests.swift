@@ -20,8 +20,9 @@ import Testing
     let gplValidation = TokenWindows(tokens: Array(gpl.suffix(4096)), length: 32)
     let weights = ParameterSet.llama(Self.config, seed: 1)
     let initial = try evaluateLoss(model: model, weights: weights, adapter: nil, windows: gplValidation)
-    let pretrainer = try Trainer(model: model, weights: weights, adapter: nil,
-                                 options: TrainingOptions(batchSize: 8, sequenceLength: 32, schedule: .constant(3e-3), seed: 1))
+    let pretrainer = try Trainer(
+      model: model, weights: weights, adapter: nil,
+      options: TrainingOptions(batchSize: 8, sequenceLength: 32, schedule: .constant(3e-3), seed: 1))
     for _ in 0..<150 { try pretrainer.trainStep(on: gplTrain) }
     let pretrained = try evaluateLoss(model: model, weights: weights, adapter: nil, windows: gplValidation)
     #expect(initial.mean > 5.4)  // about ln 259 for a fresh model
@@ -35,8 +36,9 @@ import Testing
     let adapter = Adapter(config: LoRAConfig(rank: 4, alpha: 8), model: Self.config, seed: 2)
     let before = try evaluateLoss(model: model, weights: weights, adapter: adapter, windows: apacheValidation)
     #expect(abs(before.mean - (try evaluateLoss(model: model, weights: weights, adapter: nil, windows: apacheValidation)).mean) < 1e-9)
-    let finetuner = try Trainer(model: model, weights: weights, adapter: adapter,
-                                options: TrainingOptions(batchSize: 8, sequenceLength: 32, schedule: .constant(3e-3), seed: 2))
+    let finetuner = try Trainer(
+      model: model, weights: weights, adapter: adapter,
+      options: TrainingOptions(batchSize: 8, sequenceLength: 32, schedule: .constant(3e-3), seed: 2))
     for _ in 0..<60 { try finetuner.trainStep(on: apacheTrain) }
     let after = try evaluateLoss(model: model, weights: weights, adapter: adapter, windows: apacheValidation)
     #expect(after.mean < before.mean - 0.1)
@@ -49,8 +51,9 @@ import Testing
     let text = TokenWindows(tokens: Array(try Self.text("GPL-3").prefix(8000)), length: 16)
     func run(seed: UInt64) throws -> ([Float], [Double]) {
       let adapter = Adapter(config: LoRAConfig(rank: 2, alpha: 4, dropout: 0.1), model: Self.config, seed: seed)
-      let trainer = try Trainer(model: model, weights: weights, adapter: adapter,
-                                options: TrainingOptions(batchSize: 4, sequenceLength: 16, seed: seed))
+      let trainer = try Trainer(
+        model: model, weights: weights, adapter: adapter,
+        options: TrainingOptions(batchSize: 4, sequenceLength: 16, seed: seed))
       let losses = try (0..<5).map { _ in try trainer.trainStep(on: text).mean }
       return (adapter.parameters.storage.toArray(), losses)
     }

@@ -44,4 +44,3 @@ import Testing
     #expect(squares == (0..<100).map { $0 * $0 })
   }
 }
-

@@ -26,8 +26,10 @@ final class AveragingTask: DecentralizedTask, @unchecked Sendable {
     for i in state.indices { state[i] -= pull * (state[i] - Double(node)) }
     return LocalReport(message: state, weight: 1)
   }
-  func combine(node: ClientID, state: inout [Double], own: [Double], selfWeight: Double, neighbours: [WeightedMessage<[Double]>],
-               round: Int, worker: Int) {
+  func combine(
+    node: ClientID, state: inout [Double], own: [Double], selfWeight: Double, neighbours: [WeightedMessage<[Double]>],
+    round: Int, worker: Int
+  ) {
     state = own.map { $0 * selfWeight }
     for neighbour in neighbours {
       for i in state.indices { state[i] += neighbour.weight * neighbour.message[i] }
@@ -45,8 +47,10 @@ final class AveragingTask: DecentralizedTask, @unchecked Sendable {
 @Suite struct GossipSimulationTests {
   func run(_ graph: Graph, rounds: Int, settings: SimulationSettings? = nil) throws -> (AveragingTask, SimulationResult) {
     let task = AveragingTask()
-    let result = try GossipSimulation(task: task, settings: settings ?? SimulationSettings(clients: graph.nodeCount), graph: graph,
-                                      schedule: .synchronous(rounds: rounds, deadline: nil)).run()
+    let result = try GossipSimulation(
+      task: task, settings: settings ?? SimulationSettings(clients: graph.nodeCount), graph: graph,
+      schedule: .synchronous(rounds: rounds, deadline: nil)
+    ).run()
     return (task, result)
   }
 
@@ -89,10 +93,13 @@ final class AveragingTask: DecentralizedTask, @unchecked Sendable {
   @Test func asynchronousGossipIsDeterministicAndRecordsStaleness() throws {
     func run(workers: Int) throws -> (UInt64, [[Double]], SimulationResult) {
       let task = AveragingTask(pull: 0.1)
-      let settings = SimulationSettings(clients: 12, seed: 4, workers: workers,
-                                        devices: DeviceModel(speed: .logNormal(median: 1e9, sigma: 0.6)))
-      let result = try GossipSimulation(task: task, settings: settings, graph: try Graph.ring(n: 12),
-                                        schedule: .asynchronous(iterations: 15)).run()
+      let settings = SimulationSettings(
+        clients: 12, seed: 4, workers: workers,
+        devices: DeviceModel(speed: .logNormal(median: 1e9, sigma: 0.6)))
+      let result = try GossipSimulation(
+        task: task, settings: settings, graph: try Graph.ring(n: 12),
+        schedule: .asynchronous(iterations: 15)
+      ).run()
       return (result.trace.hash, task.observed.last!, result)
     }
     let (hash1, states1, result) = try run(workers: 1)
@@ -105,8 +112,9 @@ final class AveragingTask: DecentralizedTask, @unchecked Sendable {
 
   @Test func topologyMustMatchThePopulation() {
     #expect(throws: SimulationError.self) {
-      try GossipSimulation(task: AveragingTask(), settings: SimulationSettings(clients: 5), graph: try Graph.ring(n: 6),
-                           schedule: .synchronous(rounds: 1, deadline: nil))
+      try GossipSimulation(
+        task: AveragingTask(), settings: SimulationSettings(clients: 5), graph: try Graph.ring(n: 6),
+        schedule: .synchronous(rounds: 1, deadline: nil))
     }
   }
 }
@@ -116,9 +124,10 @@ final class AveragingTask: DecentralizedTask, @unchecked Sendable {
     // The undirected one-peer exponential graph on 8 nodes: round r joins i and i ± 2^(r mod 3).
     let task = AveragingTask(dimension: 1)
     let graphs = try (0..<4).map { try Graph.onePeerExponential(n: 8, round: $0) }
-    let simulation = try GossipSimulation(task: task, settings: SimulationSettings(clients: 8),
-                                          graphForRound: { round throws(GraphError) in try Graph.onePeerExponential(n: 8, round: round) },
-                                          schedule: .synchronous(rounds: 4, deadline: nil))
+    let simulation = try GossipSimulation(
+      task: task, settings: SimulationSettings(clients: 8),
+      graphForRound: { round throws(GraphError) in try Graph.onePeerExponential(n: 8, round: round) },
+      schedule: .synchronous(rounds: 4, deadline: nil))
     _ = try simulation.run()
     // Reference: x ← W_r x with each round's Metropolis–Hastings matrix.
     var x = (0..<8).map { AveragingTask(dimension: 1).makeNodeState(for: $0)[0] }
@@ -134,10 +143,13 @@ final class AveragingTask: DecentralizedTask, @unchecked Sendable {
     // Client 0 is online for 1 s but needs 2 s of compute; client 1 is always online.
     let intervals: [[Availability.ClosedInterval]] = [[.init(start: 0, end: 1)], [.init(start: 0, end: 1000)]]
     let task = MeanTask(flops: { _ in 2e9 })
-    let settings = SimulationSettings(clients: 2, devices: DeviceModel(speed: .constant(1e9), availability: .intervals(intervals)),
-                                      keepsTrace: true)
-    let result = try ServerSimulation(task: task, settings: settings,
-                                      mode: .synchronous(SynchronousRounds(rounds: 1, clientsPerRound: 2))).run()
+    let settings = SimulationSettings(
+      clients: 2, devices: DeviceModel(speed: .constant(1e9), availability: .intervals(intervals)),
+      keepsTrace: true)
+    let result = try ServerSimulation(
+      task: task, settings: settings,
+      mode: .synchronous(SynchronousRounds(rounds: 1, clientsPerRound: 2))
+    ).run()
     #expect(result.rounds[0].aggregatedReports == 1 && result.rounds[0].dropouts == 1)
     #expect(task.aggregations[0].clients == [1])
     #expect(result.trace.records.contains { $0.kind == "offline" && $0.client == 0 })
@@ -151,7 +163,9 @@ final class AveragingTask: DecentralizedTask, @unchecked Sendable {
       func localWorkFLOPs(client: ClientID, state: MeanTask.ClientState) -> Double { 1e9 }
       func requiredMemoryBytes(client: ClientID) -> Double { 2e9 }
       func serverMessage() -> [Double] { inner.model }
-      func localWork(client: ClientID, state: inout MeanTask.ClientState, received: [Double], round: Int, worker: Int) -> LocalReport<[Double]> {
+      func localWork(client: ClientID, state: inout MeanTask.ClientState, received: [Double], round: Int, worker: Int) -> LocalReport<
+        [Double]
+      > {
         inner.localWork(client: client, state: &state, received: received, round: round, worker: worker)
       }
       func aggregate(reports: [ArrivedReport<[Double]>], round: Int, time: SimulatedTime) {

@@ -28,7 +28,9 @@ public struct FedAvg: Aggregator {
 
   public init(options: AggregatorOptions) throws(AggregatorError) {
     uniformWeights = try options.choice("weighting", among: ["samples", "uniform"], default: "samples") == "uniform"
-    serverOptimizer = ServerOptimizer(rawValue: try options.choice("server_optimizer", among: ServerOptimizer.allCases.map(\.rawValue), default: "none")) ?? .none
+    serverOptimizer =
+      ServerOptimizer(rawValue: try options.choice("server_optimizer", among: ServerOptimizer.allCases.map(\.rawValue), default: "none"))
+      ?? .none
     let defaultRate = serverOptimizer == .adam || serverOptimizer == .yogi ? 1e-2 : 1
     serverLearningRate = try options.double("server_lr", default: defaultRate, in: 1e-9...100)
     beta1 = try options.double("beta1", default: 0.9, in: 0...0.999999)
@@ -45,7 +47,9 @@ public struct FedAvg: Aggregator {
     var mean = [Double](repeating: 0, count: count)
     var total = 0.0
     for contribution in ordered {
-      precondition(contribution.values.count == count, "contribution of client \(contribution.client) has \(contribution.values.count) values, expected \(count)")
+      precondition(
+        contribution.values.count == count,
+        "contribution of client \(contribution.client) has \(contribution.values.count) values, expected \(count)")
       let weight = uniformWeights ? 1 : contribution.weight
       guard weight > 0 else { continue }
       total += weight

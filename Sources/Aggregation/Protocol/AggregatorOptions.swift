@@ -14,7 +14,8 @@ public struct AggregatorError: Error, Sendable, Equatable, CustomStringConvertib
   }
 
   public var description: String {
-    option.isEmpty ? "unknown aggregator '\(value)', expected \(expected)" : "aggregator \(aggregator): \(option) = \(value), expected \(expected)"
+    option.isEmpty
+      ? "unknown aggregator '\(value)', expected \(expected)" : "aggregator \(aggregator): \(option) = \(value), expected \(expected)"
   }
 }
 

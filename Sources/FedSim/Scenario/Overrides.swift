@@ -20,8 +20,11 @@ enum Overrides {
         throw fail(path.joined(separator: ".").count + 2, "the value is not valid YAML")
       }
       if let first = path.first, !ScenarioDecoder.topLevel.contains(first) {
-        throw ScenarioError(issues: [ScenarioIssue(file: file, line: 1, column: 1, path: first, message: "unknown key",
-                                                   suggestion: closestMatch(to: first, among: ScenarioDecoder.topLevel))])
+        throw ScenarioError(issues: [
+          ScenarioIssue(
+            file: file, line: 1, column: 1, path: first, message: "unknown key",
+            suggestion: closestMatch(to: first, among: ScenarioDecoder.topLevel))
+        ])
       }
       do { root = try set(value, at: path[...], in: root) } catch let error as OverrideError {
         throw fail(1, "'\(error.prefix)' is not a mapping, so '\(path.joined(separator: "."))' cannot be set")

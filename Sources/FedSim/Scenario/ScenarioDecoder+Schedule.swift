@@ -3,28 +3,34 @@ import Learning
 import Yams
 
 extension ScenarioDecoder {
-  static let scheduleKeys = ["mode", "rounds", "clients_per_round", "over_selection", "deadline", "minimum_reports", "concurrency",
-                             "buffer_size", "max_staleness", "local_steps", "batch_size", "sequence_length", "optimizer", "lr",
-                             "lr_schedule", "warmup", "gradient_clip"]
+  static let scheduleKeys = [
+    "mode", "rounds", "clients_per_round", "over_selection", "deadline", "minimum_reports", "concurrency",
+    "buffer_size", "max_staleness", "local_steps", "batch_size", "sequence_length", "optimizer", "lr",
+    "lr_schedule", "warmup", "gradient_clip",
+  ]
 
   /// Aggregator names a scenario may use: the built-ins and those registered by other packages.
   static var aggregatorNames: [String] { AggregatorRegistry.shared.names }
 
   static func schedule(_ s: Section, clients: Int) -> ScheduleSection {
-    let mode = ScheduleSection.Mode(rawValue: s.choice("mode", among: ScheduleSection.Mode.allCases.map(\.rawValue), default: "sync") ?? "sync") ?? .synchronous
+    let mode =
+      ScheduleSection.Mode(rawValue: s.choice("mode", among: ScheduleSection.Mode.allCases.map(\.rawValue), default: "sync") ?? "sync")
+      ?? .synchronous
     let perRound = s.int("clients_per_round", default: min(clients, 10), in: 1...clients) ?? 1
     let optimizer = s.section("optimizer", allowed: ["name", "beta1", "beta2", "eps", "weight_decay", "momentum", "nesterov"])
     let optimizerName = optimizer.choice("name", among: ["adamw", "sgd"], default: "adamw") ?? "adamw"
     let optimizerConfig: OptimizerConfig
     if optimizerName == "sgd" {
-      optimizerConfig = .sgd(momentum: Float(optimizer.double("momentum", default: 0, in: 0...0.9999) ?? 0),
-                             nesterov: optimizer.bool("nesterov", default: false),
-                             weightDecay: Float(optimizer.double("weight_decay", default: 0, in: 0...1) ?? 0))
+      optimizerConfig = .sgd(
+        momentum: Float(optimizer.double("momentum", default: 0, in: 0...0.9999) ?? 0),
+        nesterov: optimizer.bool("nesterov", default: false),
+        weightDecay: Float(optimizer.double("weight_decay", default: 0, in: 0...1) ?? 0))
     } else {
-      optimizerConfig = .adamW(beta1: Float(optimizer.double("beta1", default: 0.9, in: 0...0.99999) ?? 0.9),
-                               beta2: Float(optimizer.double("beta2", default: 0.999, in: 0...0.999999) ?? 0.999),
-                               epsilon: Float(optimizer.double("eps", default: 1e-8, in: 0...1, openLower: true) ?? 1e-8),
-                               weightDecay: Float(optimizer.double("weight_decay", default: 0.0, in: 0...1) ?? 0))
+      optimizerConfig = .adamW(
+        beta1: Float(optimizer.double("beta1", default: 0.9, in: 0...0.99999) ?? 0.9),
+        beta2: Float(optimizer.double("beta2", default: 0.999, in: 0...0.999999) ?? 0.999),
+        epsilon: Float(optimizer.double("eps", default: 1e-8, in: 0...1, openLower: true) ?? 1e-8),
+        weightDecay: Float(optimizer.double("weight_decay", default: 0.0, in: 0...1) ?? 0))
     }
     let clip = s.double("gradient_clip", default: 1, in: 0...1e6) ?? 1
     return ScheduleSection(
@@ -67,8 +73,9 @@ extension ScenarioDecoder {
           guard case .mapping(let mapping)? = s["options"] else { return nil }
           return mapping[Node(error.option)]
         }()
-        s.reader.report(optionNode ?? s["options"] ?? s.node, s.child("options.\(error.option)"),
-                        "\(error.value) is not valid, expected \(error.expected)")
+        s.reader.report(
+          optionNode ?? s["options"] ?? s.node, s.child("options.\(error.option)"),
+          "\(error.value) is not valid, expected \(error.expected)")
       }
     }
     return AggregatorSection(name: name, options: options)
@@ -77,8 +84,9 @@ extension ScenarioDecoder {
   static func evaluation(_ s: Section) -> EvaluationSection {
     let splits = s.strings("splits") ?? ["validation"]
     for split in splits where !["train", "validation", "test"].contains(split) {
-      s.reader.report(s["splits"], s.child("splits"), "'\(split)' is not one of train, validation, test",
-                      suggestion: closestMatch(to: split, among: ["train", "validation", "test"]))
+      s.reader.report(
+        s["splits"], s.child("splits"), "'\(split)' is not one of train, validation, test",
+        suggestion: closestMatch(to: split, among: ["train", "validation", "test"]))
     }
     return EvaluationSection(every: s.int("every", default: 1, in: 1...10_000_000) ?? 1, splits: splits)
   }

@@ -7,17 +7,23 @@ extension ScenarioDecoder {
   // MARK: - data
 
   static func data(_ s: Section, resolve: (String?) -> String?) -> DataSection {
-    let source = s.section("source", allowed: ["kind", "domains", "vocabulary", "order", "concentration", "documents_per_domain",
-                                               "document_length", "path", "paths", "domain_per", "text_field", "domain_field"])
+    let source = s.section(
+      "source",
+      allowed: [
+        "kind", "domains", "vocabulary", "order", "concentration", "documents_per_domain",
+        "document_length", "path", "paths", "domain_per", "text_field", "domain_field",
+      ])
     let kind = source.choice("kind", among: ["markov", "text-dir", "jsonl", "fortune"], default: "markov") ?? "markov"
     let sourceValue: DataSection.Source
     switch kind {
     case "text-dir":
-      sourceValue = .textDirectory(path: resolve(source.string("path", required: true)) ?? "",
-                                   domainPerFolder: (source.choice("domain_per", among: ["file", "folder"], default: "file") ?? "file") == "folder")
+      sourceValue = .textDirectory(
+        path: resolve(source.string("path", required: true)) ?? "",
+        domainPerFolder: (source.choice("domain_per", among: ["file", "folder"], default: "file") ?? "file") == "folder")
     case "jsonl":
-      sourceValue = .jsonLines(path: resolve(source.string("path", required: true)) ?? "", textField: source.string("text_field", default: "text") ?? "text",
-                               domainField: source.string("domain_field", default: "domain") ?? "domain")
+      sourceValue = .jsonLines(
+        path: resolve(source.string("path", required: true)) ?? "", textField: source.string("text_field", default: "text") ?? "text",
+        domainField: source.string("domain_field", default: "domain") ?? "domain")
     case "fortune":
       let paths = source.strings("paths") ?? ["/usr/share/games/fortunes"]
       sourceValue = .fortune(paths: paths.map { resolve($0) ?? $0 })
@@ -30,7 +36,10 @@ extension ScenarioDecoder {
         documentLength: source.int("document_length", default: 256, in: 2...10_000_000) ?? 256)
     }
     let partition = s.section("partition", allowed: ["kind", "alpha", "k", "weights", "exponent", "minimum"])
-    let partitionKind = partition.choice("kind", among: ["iid", "domain-per-client", "k-domains", "dirichlet", "mixture", "quantity-skew"], default: "dirichlet") ?? "dirichlet"
+    let partitionKind =
+      partition.choice(
+        "kind", among: ["iid", "domain-per-client", "k-domains", "dirichlet", "mixture", "quantity-skew"], default: "dirichlet")
+      ?? "dirichlet"
     let partitionValue: DataSection.Partition
     switch partitionKind {
     case "iid": partitionValue = .iid
@@ -38,8 +47,9 @@ extension ScenarioDecoder {
     case "k-domains": partitionValue = .domainsPerClient(partition.int("k", default: 2, in: 1...1000) ?? 2)
     case "mixture": partitionValue = .mixture(weights: weights(partition))
     case "quantity-skew":
-      partitionValue = .quantitySkew(exponent: partition.double("exponent", default: 1.5, in: 0...100, openLower: true) ?? 1.5,
-                                     minimum: partition.int("minimum", default: 1, in: 1...Int.max) ?? 1)
+      partitionValue = .quantitySkew(
+        exponent: partition.double("exponent", default: 1.5, in: 0...100, openLower: true) ?? 1.5,
+        minimum: partition.int("minimum", default: 1, in: 1...Int.max) ?? 1)
     default: partitionValue = .dirichlet(alpha: partition.double("alpha", default: 0.5, in: 0...1e6, openLower: true) ?? 0.5)
     }
     let splits = s.section("splits", allowed: ["train", "validation", "test"])
@@ -49,9 +59,12 @@ extension ScenarioDecoder {
     if abs(train + validation + test - 1) > 1e-9 {
       s.reader.report(splits.node, splits.path, "train + validation + test = \(train + validation + test), expected 1", near: s.node)
     }
-    let target = DataSection.Target(rawValue: s.choice("target", among: DataSection.Target.allCases.map(\.rawValue), default: "in-distribution") ?? "") ?? .inDistribution
-    return DataSection(source: sourceValue, partition: partitionValue, trainFraction: train, validationFraction: validation,
-                       testFraction: test, target: target, publicFraction: s.double("public_fraction", default: 0.1, in: 0...0.9) ?? 0.1)
+    let target =
+      DataSection.Target(rawValue: s.choice("target", among: DataSection.Target.allCases.map(\.rawValue), default: "in-distribution") ?? "")
+      ?? .inDistribution
+    return DataSection(
+      source: sourceValue, partition: partitionValue, trainFraction: train, validationFraction: validation,
+      testFraction: test, target: target, publicFraction: s.double("public_fraction", default: 0.1, in: 0...0.9) ?? 0.1)
   }
 
   /// Mixture weights: a list of per-client lists of non-negative numbers.
@@ -86,8 +99,10 @@ extension ScenarioDecoder {
 
   // MARK: - topology
 
-  static let topologyKinds = ["star", "complete", "ring", "path", "grid", "torus", "random-regular", "erdos-renyi",
-                              "watts-strogatz", "barabasi-albert", "one-peer-exponential", "edges"]
+  static let topologyKinds = [
+    "star", "complete", "ring", "path", "grid", "torus", "random-regular", "erdos-renyi",
+    "watts-strogatz", "barabasi-albert", "one-peer-exponential", "edges",
+  ]
 
   static func topology(_ s: Section, clients: Int, resolve: (String?) -> String?) -> TopologySection {
     let kind = s.choice("kind", among: topologyKinds, default: "star") ?? "star"
@@ -102,17 +117,20 @@ extension ScenarioDecoder {
       let rows = s.int("rows", default: nil, in: 1...clients) ?? 1
       let columns = s.int("columns", default: max(1, clients / max(rows, 1)), in: 1...clients) ?? 1
       if rows * columns != clients {
-        s.reader.report(s["rows"] ?? s.node, s.child("rows"), "rows × columns = \(rows * columns), expected the number of clients (\(clients))")
+        s.reader.report(
+          s["rows"] ?? s.node, s.child("rows"), "rows × columns = \(rows * columns), expected the number of clients (\(clients))")
       }
       parameters["rows"] = Double(rows)
       parameters["columns"] = Double(columns)
     default: break
     }
     let file = kind == "edges" ? resolve(s.string("file", required: true)) : nil
-    return TopologySection(kind: kind, parameters: parameters, edgesFile: file,
-                           mixing: s.choice("mixing", among: ["metropolis-hastings", "uniform", "max-degree"], default: "metropolis-hastings") ?? "metropolis-hastings",
-                           resampleEveryRound: s.bool("resample_every_round", default: false),
-                           requireConnected: s.bool("require_connected", default: true))
+    return TopologySection(
+      kind: kind, parameters: parameters, edgesFile: file,
+      mixing: s.choice("mixing", among: ["metropolis-hastings", "uniform", "max-degree"], default: "metropolis-hastings")
+        ?? "metropolis-hastings",
+      resampleEveryRound: s.bool("resample_every_round", default: false),
+      requireConnected: s.bool("require_connected", default: true))
   }
 
   // MARK: - devices and network
@@ -135,8 +153,9 @@ extension ScenarioDecoder {
     }
     if inner.contains("log_normal") {
       let p = inner.section("log_normal", allowed: ["median", "sigma"])
-      return .logNormal(median: p.double("median", in: 0...Double.greatestFiniteMagnitude, openLower: true) ?? 1,
-                        sigma: p.double("sigma", default: 0.5, in: 0...10) ?? 0.5)
+      return .logNormal(
+        median: p.double("median", in: 0...Double.greatestFiniteMagnitude, openLower: true) ?? 1,
+        sigma: p.double("sigma", default: 0.5, in: 0...10) ?? 0.5)
     }
     if inner.contains("uniform") {
       let p = inner.section("uniform", allowed: ["low", "high"])
@@ -164,8 +183,9 @@ extension ScenarioDecoder {
     if let node = s["availability"] {
       if case .scalar(let scalar) = node {
         if scalar.string != "always" {
-          s.reader.report(node, s.child("availability"), "expected always, {bernoulli: p} or {trace: file}, found \(quote(scalar))",
-                          suggestion: closestMatch(to: scalar.string, among: ["always"]))
+          s.reader.report(
+            node, s.child("availability"), "expected always, {bernoulli: p} or {trace: file}, found \(quote(scalar))",
+            suggestion: closestMatch(to: scalar.string, among: ["always"]))
         }
       } else {
         let inner = s.section("availability", allowed: ["bernoulli", "trace"])
@@ -194,8 +214,9 @@ extension ScenarioDecoder {
 
   static func network(_ s: Section, resolve: (String?) -> String?) -> NetworkModel {
     let defaults = NetworkModel()
-    return NetworkModel(uplink: link(s, "uplink", default: defaults.uplink, resolve: resolve),
-                        downlink: link(s, "downlink", default: defaults.downlink, resolve: resolve),
-                        peer: link(s, "peer", default: defaults.peer, resolve: resolve))
+    return NetworkModel(
+      uplink: link(s, "uplink", default: defaults.uplink, resolve: resolve),
+      downlink: link(s, "downlink", default: defaults.downlink, resolve: resolve),
+      peer: link(s, "peer", default: defaults.peer, resolve: resolve))
   }
 }

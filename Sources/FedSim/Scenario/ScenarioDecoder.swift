@@ -5,27 +5,35 @@ import Yams
 
 /// Decodes scenario files: YAML → `Scenario`, with every problem reported at file:line:column.
 public enum ScenarioDecoder {
-  static let topLevel = ["name", "seed", "task", "clients", "model", "data", "topology", "devices", "network",
-                         "schedule", "aggregator", "privacy", "evaluation", "output"]
+  static let topLevel = [
+    "name", "seed", "task", "clients", "model", "data", "topology", "devices", "network",
+    "schedule", "aggregator", "privacy", "evaluation", "output",
+  ]
 
   /// Decodes a scenario file, after applying `--set key.path=value` overrides.
   public static func decode(contentsOf url: URL, overrides: [String] = []) throws(ScenarioError) -> Scenario {
     let text: String
     do { text = try String(contentsOf: url, encoding: .utf8) } catch {
-      throw ScenarioError(issues: [ScenarioIssue(file: url.path, line: 0, column: 0, path: "", message: "cannot read the file: \(error.localizedDescription)", suggestion: nil)])
+      throw ScenarioError(issues: [
+        ScenarioIssue(
+          file: url.path, line: 0, column: 0, path: "", message: "cannot read the file: \(error.localizedDescription)", suggestion: nil)
+      ])
     }
     return try decode(text, file: url.path, overrides: overrides, baseDirectory: url.deletingLastPathComponent())
   }
 
   /// Decodes scenario text. Relative paths inside it resolve against `baseDirectory`.
-  public static func decode(_ text: String, file: String, overrides: [String] = [], baseDirectory: URL? = nil) throws(ScenarioError) -> Scenario {
+  public static func decode(_ text: String, file: String, overrides: [String] = [], baseDirectory: URL? = nil) throws(ScenarioError)
+    -> Scenario
+  {
     var root = try ScenarioReader.compose(text, file: file)
     root = try Overrides.apply(overrides, to: root)
     let reader = ScenarioReader(file: file, overrides: overrides)
     let scenario = decode(root, reader: reader, baseDirectory: baseDirectory)
     if !reader.issues.isEmpty {
       // File problems in file order, then problems in overrides.
-      throw ScenarioError(issues: reader.issues.sorted { ($0.file != file ? 1 : 0, $0.line, $0.column) < ($1.file != file ? 1 : 0, $1.line, $1.column) })
+      throw ScenarioError(
+        issues: reader.issues.sorted { ($0.file != file ? 1 : 0, $0.line, $0.column) < ($1.file != file ? 1 : 0, $1.line, $1.column) })
     }
     return scenario
   }
@@ -37,7 +45,9 @@ public enum ScenarioDecoder {
       return baseDirectory.appendingPathComponent(path).path
     }
     let clients = top.int("clients", default: 16, in: 1...10_000_000) ?? 16
-    let task = Scenario.TaskKind(rawValue: top.choice("task", among: Scenario.TaskKind.allCases.map(\.rawValue), default: "lora-lm") ?? "lora-lm") ?? .loraLM
+    let task =
+      Scenario.TaskKind(rawValue: top.choice("task", among: Scenario.TaskKind.allCases.map(\.rawValue), default: "lora-lm") ?? "lora-lm")
+      ?? .loraLM
     let seedValue = top.int("seed", default: 0, in: 0...Int.max) ?? 0
     return Scenario(
       name: top.string("name", default: "scenario") ?? "scenario",
@@ -46,7 +56,11 @@ public enum ScenarioDecoder {
       clients: clients,
       model: model(top.section("model", allowed: ["base", "lora"]), resolve: resolve),
       data: data(top.section("data", allowed: ["source", "partition", "splits", "target", "public_fraction"]), resolve: resolve),
-      topology: topology(top.section("topology", allowed: ["kind", "k", "p", "beta", "m", "rows", "columns", "file", "mixing", "resample_every_round", "require_connected"]), clients: clients, resolve: resolve),
+      topology: topology(
+        top.section(
+          "topology",
+          allowed: ["kind", "k", "p", "beta", "m", "rows", "columns", "file", "mixing", "resample_every_round", "require_connected"]),
+        clients: clients, resolve: resolve),
       devices: devices(top.section("devices", allowed: ["speed", "memory", "availability", "dropout"]), resolve: resolve),
       network: network(top.section("network", allowed: ["uplink", "downlink", "peer"]), resolve: resolve),
       schedule: schedule(top.section("schedule", allowed: scheduleKeys), clients: clients),
@@ -58,7 +72,11 @@ public enum ScenarioDecoder {
   // MARK: - model
 
   static func model(_ s: Section, resolve: (String?) -> String?) -> ModelSection {
-    let base = s.section("base", allowed: ["config", "checkpoint", "dim", "layers", "heads", "kv_heads", "ffn_dim", "context", "tied", "pretrain_steps", "pretrain_lr"])
+    let base = s.section(
+      "base",
+      allowed: [
+        "config", "checkpoint", "dim", "layers", "heads", "kv_heads", "ffn_dim", "context", "tied", "pretrain_steps", "pretrain_lr",
+      ])
     let lora = s.section("lora", allowed: ["rank", "alpha", "rslora", "dropout", "targets"])
     let baseValue: ModelSection.Base
     if let path = base.string("checkpoint") {
@@ -81,21 +99,27 @@ public enum ScenarioDecoder {
           s.reader.report(base.node, base.path, "\(field) = \(value), expected \(expected)", near: s.node)
         }
       }
-      baseValue = .builtIn(config: config, pretrainSteps: base.int("pretrain_steps", default: 300, in: 0...10_000_000) ?? 300,
-                           pretrainLearningRate: Float(base.double("pretrain_lr", default: 3e-3, in: 0...1, openLower: true) ?? 3e-3))
+      baseValue = .builtIn(
+        config: config, pretrainSteps: base.int("pretrain_steps", default: 300, in: 0...10_000_000) ?? 300,
+        pretrainLearningRate: Float(base.double("pretrain_lr", default: 3e-3, in: 0...1, openLower: true) ?? 3e-3))
     }
     var targets = Set(Projection.allCases)
     if let items = lora.stringItems("targets"), items.map(\.0) != ["all"] {
       targets = []
       for (name, node) in items {
-        if let projection = Projection(rawValue: name) { targets.insert(projection) } else {
-          lora.reader.report(node, lora.child("targets"), "'\(name)' is not a projection (expected all or names among \(Projection.allCases.map(\.rawValue).joined(separator: ", ")))",
-                             suggestion: closestMatch(to: name, among: Projection.allCases.map(\.rawValue)))
+        if let projection = Projection(rawValue: name) {
+          targets.insert(projection)
+        } else {
+          lora.reader.report(
+            node, lora.child("targets"),
+            "'\(name)' is not a projection (expected all or names among \(Projection.allCases.map(\.rawValue).joined(separator: ", ")))",
+            suggestion: closestMatch(to: name, among: Projection.allCases.map(\.rawValue)))
         }
       }
     }
     let config = LoRAConfig(
-      rank: lora.int("rank", default: 8, in: 1...4096) ?? 8, alpha: Float(lora.double("alpha", default: 16, in: 0...1e6, openLower: true) ?? 16),
+      rank: lora.int("rank", default: 8, in: 1...4096) ?? 8,
+      alpha: Float(lora.double("alpha", default: 16, in: 0...1e6, openLower: true) ?? 16),
       useRSLoRA: lora.bool("rslora", default: false), dropout: Float(lora.double("dropout", default: 0, in: 0...0.99) ?? 0),
       targets: targets.isEmpty ? Set(Projection.allCases) : targets)
     return ModelSection(base: baseValue, lora: config)

@@ -21,19 +21,24 @@ final class ScenarioReader {
     // The last override that covers the path wins, as it does when applied.
     if let origin = overrides.last(where: { path == $0.path || path.hasPrefix($0.path + ".") }) {
       let valueColumn = origin.path.count + 1 + (mark?.column ?? 1)
-      issues.append(ScenarioIssue(file: "--set \(origin.assignment)", line: 1, column: valueColumn, path: path,
-                                  message: message, suggestion: suggestion))
+      issues.append(
+        ScenarioIssue(
+          file: "--set \(origin.assignment)", line: 1, column: valueColumn, path: path,
+          message: message, suggestion: suggestion))
       return
     }
-    issues.append(ScenarioIssue(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, path: path,
-                                message: message, suggestion: suggestion))
+    issues.append(
+      ScenarioIssue(
+        file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, path: path,
+        message: message, suggestion: suggestion))
   }
 
   /// A scenario's root mapping, or nil with an issue.
   static func compose(_ text: String, file: String) throws(ScenarioError) -> Node {
     do {
       guard let node = try Yams.compose(yaml: text) else {
-        throw ScenarioError(issues: [ScenarioIssue(file: file, line: 1, column: 1, path: "", message: "the file is empty", suggestion: nil)])
+        throw ScenarioError(issues: [ScenarioIssue(file: file, line: 1, column: 1, path: "", message: "the file is empty", suggestion: nil)]
+        )
       }
       return node
     } catch let error as ScenarioError {
@@ -50,8 +55,9 @@ final class ScenarioReader {
     case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
       return ScenarioIssue(file: file, line: mark.line, column: mark.column, path: "", message: "invalid YAML: \(problem)", suggestion: nil)
     case .duplicatedKeysInMapping(let duplicates, let context):
-      return ScenarioIssue(file: file, line: context.mark.line, column: context.mark.column, path: "",
-                           message: "duplicate keys \(duplicates.map { "'\($0)'" }.joined(separator: ", "))", suggestion: nil)
+      return ScenarioIssue(
+        file: file, line: context.mark.line, column: context.mark.column, path: "",
+        message: "duplicate keys \(duplicates.map { "'\($0)'" }.joined(separator: ", "))", suggestion: nil)
     default:
       return ScenarioIssue(file: file, line: 1, column: 1, path: "", message: "invalid YAML: \(error)", suggestion: nil)
     }
@@ -137,8 +143,9 @@ struct Section {
       return value
     }
     guard options.contains(scalar.string) else {
-      reader.report(node, child(key), "'\(scalar.string)' is not one of \(options.joined(separator: ", "))",
-                    suggestion: closestMatch(to: scalar.string, among: options))
+      reader.report(
+        node, child(key), "'\(scalar.string)' is not one of \(options.joined(separator: ", "))",
+        suggestion: closestMatch(to: scalar.string, among: options))
       return value
     }
     return scalar.string
@@ -161,8 +168,11 @@ struct Section {
     return parsed
   }
 
-  func double(_ key: String, default value: Double? = nil, in range: ClosedRange<Double> = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude,
-              openLower: Bool = false) -> Double? {
+  func double(
+    _ key: String, default value: Double? = nil,
+    in range: ClosedRange<Double> = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude,
+    openLower: Bool = false
+  ) -> Double? {
     let expected = describe(range, openLower: openLower)
     guard let (node, scalar) = scalar(key, expected: expected) else {
       if value == nil { missing(key, expected: expected) }

@@ -183,8 +183,7 @@ struct EdgeListParser {
   /// whole character when `start` is not at the end of the line (so a stray ',' or '#' is shown).
   private func tokenEnd(from start: Int) -> Int {
     var p = start
-    while p < lineEnd && !isSpace(bytes[p]) && bytes[p] != UInt8(ascii: ",") && bytes[p] != UInt8(ascii: "#")
-    {
+    while p < lineEnd && !isSpace(bytes[p]) && bytes[p] != UInt8(ascii: ",") && bytes[p] != UInt8(ascii: "#") {
       p += 1
     }
     if p == start && p < lineEnd {

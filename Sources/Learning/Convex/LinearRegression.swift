@@ -53,8 +53,9 @@ public struct LinearRegressionData: Sendable {
   /// ∇f(w) = Xᵀ(X·w − y)/samples.
   public func gradient(_ w: [Double], residualScratch residual: inout [Double], into gradient: inout [Double]) {
     residuals(w, into: &residual)
-    cblas_dgemv(CblasRowMajor, CblasTrans, Int32(samples), Int32(dimension), 1 / Double(samples), features, Int32(dimension),
-                residual, 1, 0, &gradient, 1)
+    cblas_dgemv(
+      CblasRowMajor, CblasTrans, Int32(samples), Int32(dimension), 1 / Double(samples), features, Int32(dimension),
+      residual, 1, 0, &gradient, 1)
   }
 
   /// `steps` full-batch gradient steps from `w`; returns the final loss.

@@ -36,7 +36,9 @@ public enum AdapterCheckpoint {
       case list([String]), pattern(String)
       init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        if let list = try? container.decode([String].self) { self = .list(list) } else {
+        if let list = try? container.decode([String].self) {
+          self = .list(list)
+        } else {
           self = .pattern(try container.decode(String.self))
         }
       }
@@ -63,8 +65,12 @@ public enum AdapterCheckpoint {
     if peft.useDora == true { throw invalid("use_dora", "true", "false (DoRA is not supported)") }
     if let bias = peft.bias, bias != "none" { throw invalid("bias", bias, "\"none\"") }
     if peft.fanInFanOut == true { throw invalid("fan_in_fan_out", "true", "false") }
-    if let pattern = peft.rankPattern, !pattern.isEmpty { throw invalid("rank_pattern", "\(pattern)", "{} (per-module ranks are not supported)") }
-    if let pattern = peft.alphaPattern, !pattern.isEmpty { throw invalid("alpha_pattern", "\(pattern)", "{} (per-module alphas are not supported)") }
+    if let pattern = peft.rankPattern, !pattern.isEmpty {
+      throw invalid("rank_pattern", "\(pattern)", "{} (per-module ranks are not supported)")
+    }
+    if let pattern = peft.alphaPattern, !pattern.isEmpty {
+      throw invalid("alpha_pattern", "\(pattern)", "{} (per-module alphas are not supported)")
+    }
     if let layers = peft.layersToTransform { throw invalid("layers_to_transform", "\(layers)", "null (adapters on every layer)") }
     if let modules = peft.modulesToSave, !modules.isEmpty { throw invalid("modules_to_save", "\(modules)", "null") }
     var targets = Set<Projection>()
@@ -80,8 +86,9 @@ public enum AdapterCheckpoint {
       throw invalid("target_modules", "\"\(pattern)\"", "a list of module names (regular expressions are not supported)")
     case nil: throw invalid("target_modules", "missing", "a list of module names")
     }
-    let lora = LoRAConfig(rank: rank, alpha: Float(peft.loraAlpha ?? 8), useRSLoRA: peft.useRslora ?? false,
-                          dropout: Float(peft.loraDropout ?? 0), targets: targets)
+    let lora = LoRAConfig(
+      rank: rank, alpha: Float(peft.loraAlpha ?? 8), useRSLoRA: peft.useRslora ?? false,
+      dropout: Float(peft.loraDropout ?? 0), targets: targets)
     do { try lora.validate() } catch {
       if case .invalidConfig(let field, let value, let expected) = error { throw invalid(field, value, expected) }
       throw .model(error)

@@ -91,13 +91,15 @@ struct HuggingFaceLlamaConfig: Codable {
     }
     for (field, rope) in [("rope_scaling", ropeScaling), ("rope_parameters", ropeParameters)] {
       if let kind = rope?.ropeType ?? rope?.type, kind != "default" {
-        throw .invalidConfig(file: file, field: "\(field).rope_type", value: kind, expected: "\"default\" (scaled rotary embeddings are not supported)")
+        throw .invalidConfig(
+          file: file, field: "\(field).rope_type", value: kind, expected: "\"default\" (scaled rotary embeddings are not supported)")
       }
     }
     let hidden = try required(hiddenSize, "hidden_size")
     let heads = try required(numAttentionHeads, "num_attention_heads")
     if let headDim, heads > 0, headDim * heads != hidden {
-      throw .invalidConfig(file: file, field: "head_dim", value: "\(headDim)", expected: "hidden_size / num_attention_heads = \(hidden / max(heads, 1))")
+      throw .invalidConfig(
+        file: file, field: "head_dim", value: "\(headDim)", expected: "hidden_size / num_attention_heads = \(hidden / max(heads, 1))")
     }
     let theta = ropeParameters?.ropeTheta ?? ropeTheta ?? 10_000
     let config = ModelConfig(

@@ -15,7 +15,9 @@ public enum ModelCheckpoint {
     let weightsURL = directory.appendingPathComponent(weightsFile)
     guard FileManager.default.fileExists(atPath: weightsURL.path) else {
       if FileManager.default.fileExists(atPath: directory.appendingPathComponent("model.safetensors.index.json").path) {
-        throw .unreadable(path: weightsURL.path, reason: "sharded checkpoints (model.safetensors.index.json) are not supported; merge the shards into one file")
+        throw .unreadable(
+          path: weightsURL.path,
+          reason: "sharded checkpoints (model.safetensors.index.json) are not supported; merge the shards into one file")
       }
       throw .missingFile(path: weightsURL.path)
     }

@@ -110,7 +110,11 @@ public struct SafetensorsFile: Sendable {
       }
       let elements = shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).partialValue }
       guard elements * dtype.byteCount == offsets[1] - offsets[0] else {
-        throw .invalidHeader(path: path, reason: "tensor '\(name)' of shape \(shape) and dtype \(dtypeName) needs \(elements * dtype.byteCount) bytes, data_offsets give \(offsets[1] - offsets[0])")
+        throw .invalidHeader(
+          path: path,
+          reason:
+            "tensor '\(name)' of shape \(shape) and dtype \(dtypeName) needs \(elements * dtype.byteCount) bytes, data_offsets give \(offsets[1] - offsets[0])"
+        )
       }
       tensors[name] = TensorInfo(dtype: dtype, shape: shape, range: offsets[0]..<offsets[1])
     }

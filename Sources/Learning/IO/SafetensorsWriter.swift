@@ -37,7 +37,9 @@ public struct SafetensorsWriter {
     for index in order {
       let entry = entries[index]
       let bytes = owned[index].count * 4
-      parts.append("\(jsonString(entry.name)):{\"dtype\":\"F32\",\"shape\":[\(entry.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + bytes)]}")
+      parts.append(
+        "\(jsonString(entry.name)):{\"dtype\":\"F32\",\"shape\":[\(entry.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + bytes)]}"
+      )
       offset += bytes
     }
     header += parts.joined(separator: ",") + "}"

@@ -34,11 +34,13 @@ public struct DecoderLM: Sendable {
   ) throws(ModelError) -> LossSum {
     try check(tokens: tokens, targets: targets, workspace: workspace, adapter: adapter)
     var noDropout = RandomStream(seed: 0, purpose: .dropout)
-    runForward(weights: weights, adapter: adapter, tokens: tokens, workspace: workspace, training: false,
-               dropoutStream: &noDropout)
+    runForward(
+      weights: weights, adapter: adapter, tokens: tokens, workspace: workspace, training: false,
+      dropoutStream: &noDropout)
     guard let targets else { return LossSum() }
-    return crossEntropy(logits: workspace.logits, targets: targets.baseAddress!, rows: workspace.rows,
-                        vocab: config.vocabSize, gradientScale: nil)
+    return crossEntropy(
+      logits: workspace.logits, targets: targets.baseAddress!, rows: workspace.rows,
+      vocab: config.vocabSize, gradientScale: nil)
   }
 
   /// Forward, mean cross-entropy loss and backward. Gradients are added (+=) into `gradients`,
@@ -59,13 +61,15 @@ public struct DecoderLM: Sendable {
     if let grads = gradients.adapter, grads.layout != adapter?.parameters.layout {
       throw .badBatch("adapter gradient layout does not match the adapter")
     }
-    runForward(weights: weights, adapter: adapter, tokens: tokens, workspace: workspace, training: true,
-               dropoutStream: &dropoutStream)
+    runForward(
+      weights: weights, adapter: adapter, tokens: tokens, workspace: workspace, training: true,
+      dropoutStream: &dropoutStream)
     var predicted = 0
     for target in targets where target != ignoreIndex { predicted += 1 }
     if let lossNormalizer { predicted = lossNormalizer }
-    let loss = crossEntropy(logits: workspace.logits, targets: targets.baseAddress!, rows: workspace.rows,
-                            vocab: config.vocabSize, gradientScale: predicted > 0 ? 1 / Float(predicted) : 0)
+    let loss = crossEntropy(
+      logits: workspace.logits, targets: targets.baseAddress!, rows: workspace.rows,
+      vocab: config.vocabSize, gradientScale: predicted > 0 ? 1 / Float(predicted) : 0)
     runBackward(weights: weights, adapter: adapter, tokens: tokens, workspace: workspace, gradients: gradients)
     return loss
   }

@@ -25,8 +25,9 @@ func linearForward(
 ) {
   let ldy = outputStride ?? outputs
   if includeBase {
-    gemm(.none, .transposed, m: rows, n: outputs, k: inputs, a: x, lda: inputs, b: weight, ldb: inputs,
-         beta: accumulate ? 1 : 0, c: y, ldc: ldy)
+    gemm(
+      .none, .transposed, m: rows, n: outputs, k: inputs, a: x, lda: inputs, b: weight, ldb: inputs,
+      beta: accumulate ? 1 : 0, c: y, ldc: ldy)
   }
   guard let lora else { return }
   var input = x
@@ -39,10 +40,12 @@ func linearForward(
     }
     input = UnsafePointer(dropped)
   }
-  gemm(.none, .transposed, m: rows, n: lora.rank, k: inputs, a: input, lda: inputs, b: lora.a, ldb: inputs,
-       c: lora.hidden, ldc: lora.rank)
-  gemm(.none, .transposed, m: rows, n: outputs, k: lora.rank, alpha: lora.scaling, a: lora.hidden, lda: lora.rank,
-       b: lora.b, ldb: lora.rank, beta: 1, c: y, ldc: ldy)
+  gemm(
+    .none, .transposed, m: rows, n: lora.rank, k: inputs, a: input, lda: inputs, b: lora.a, ldb: inputs,
+    c: lora.hidden, ldc: lora.rank)
+  gemm(
+    .none, .transposed, m: rows, n: outputs, k: lora.rank, alpha: lora.scaling, a: lora.hidden, lda: lora.rank,
+    b: lora.b, ldb: lora.rank, beta: 1, c: y, ldc: ldy)
 }
 
 /// Backward of `linearForward`: dx (+)= dy·W (+ the adapter's path), dW += dyᵀ·x when given,
@@ -59,37 +62,44 @@ func linearBackward(
   let ldy = gradientStride ?? outputs
   if includeBase {
     if let dx {
-      gemm(.none, .none, m: rows, n: inputs, k: outputs, a: dy, lda: ldy, b: weight, ldb: inputs,
-           beta: accumulate ? 1 : 0, c: dx, ldc: inputs)
+      gemm(
+        .none, .none, m: rows, n: inputs, k: outputs, a: dy, lda: ldy, b: weight, ldb: inputs,
+        beta: accumulate ? 1 : 0, c: dx, ldc: inputs)
     }
     if let dWeight {
-      gemm(.transposed, .none, m: outputs, n: inputs, k: rows, a: dy, lda: ldy, b: x, ldb: inputs,
-           beta: 1, c: dWeight, ldc: inputs)
+      gemm(
+        .transposed, .none, m: outputs, n: inputs, k: rows, a: dy, lda: ldy, b: x, ldb: inputs,
+        beta: 1, c: dWeight, ldc: inputs)
     }
   }
   guard let lora else { return }
   let r = lora.rank, s = lora.scaling
   if let dB = lora.dB {
-    gemm(.transposed, .none, m: outputs, n: r, k: rows, alpha: s, a: dy, lda: ldy, b: lora.hidden, ldb: r,
-         beta: 1, c: dB, ldc: r)
+    gemm(
+      .transposed, .none, m: outputs, n: r, k: rows, alpha: s, a: dy, lda: ldy, b: lora.hidden, ldb: r,
+      beta: 1, c: dB, ldc: r)
   }
   guard lora.dA != nil || dx != nil else { return }
   // dh = s · dy · B   (rows, r)
-  gemm(.none, .none, m: rows, n: r, k: outputs, alpha: s, a: dy, lda: ldy, b: lora.b, ldb: r,
-       c: hiddenScratch, ldc: r)
+  gemm(
+    .none, .none, m: rows, n: r, k: outputs, alpha: s, a: dy, lda: ldy, b: lora.b, ldb: r,
+    c: hiddenScratch, ldc: r)
   if let dA = lora.dA {
     let input = lora.droppedInput.map { UnsafePointer($0) } ?? x
-    gemm(.transposed, .none, m: r, n: inputs, k: rows, a: hiddenScratch, lda: r, b: input, ldb: inputs,
-         beta: 1, c: dA, ldc: inputs)
+    gemm(
+      .transposed, .none, m: r, n: inputs, k: rows, a: hiddenScratch, lda: r, b: input, ldb: inputs,
+      beta: 1, c: dA, ldc: inputs)
   }
   guard let dx else { return }
   if let mask = lora.mask {
-    gemm(.none, .none, m: rows, n: inputs, k: r, a: hiddenScratch, lda: r, b: lora.a, ldb: inputs,
-         c: scratch, ldc: inputs)
+    gemm(
+      .none, .none, m: rows, n: inputs, k: r, a: hiddenScratch, lda: r, b: lora.a, ldb: inputs,
+      c: scratch, ldc: inputs)
     for i in 0..<(rows * inputs) { dx[i] += scratch[i] * mask[i] }
   } else {
-    gemm(.none, .none, m: rows, n: inputs, k: r, a: hiddenScratch, lda: r, b: lora.a, ldb: inputs,
-         beta: 1, c: dx, ldc: inputs)
+    gemm(
+      .none, .none, m: rows, n: inputs, k: r, a: hiddenScratch, lda: r, b: lora.a, ldb: inputs,
+      beta: 1, c: dx, ldc: inputs)
   }
 }
 

@@ -8,8 +8,10 @@ struct AttentionShape {
   let qStride: Int, kvStride: Int, outStride: Int
   var groupSize: Int { heads / kvHeads }
 
-  init(batch: Int, sequence: Int, heads: Int, kvHeads: Int, headDim: Int,
-       qStride: Int? = nil, kvStride: Int? = nil, outStride: Int? = nil) {
+  init(
+    batch: Int, sequence: Int, heads: Int, kvHeads: Int, headDim: Int,
+    qStride: Int? = nil, kvStride: Int? = nil, outStride: Int? = nil
+  ) {
     self.batch = batch
     self.sequence = sequence
     self.heads = heads
@@ -49,12 +51,14 @@ func attentionForward(
       for (r0, r1) in blocks {
         let rows = r1 - r0
         // S[r0:r1, 0:r1] = scale · Q[r0:r1] K[0:r1]ᵀ
-        gemm(.none, .transposed, m: rows, n: r1, k: hd, alpha: scale, a: qh + r0 * s.qStride, lda: s.qStride,
-             b: kh, ldb: s.kvStride, c: p + r0 * t, ldc: t)
+        gemm(
+          .none, .transposed, m: rows, n: r1, k: hd, alpha: scale, a: qh + r0 * s.qStride, lda: s.qStride,
+          b: kh, ldb: s.kvStride, c: p + r0 * t, ldc: t)
         for i in r0..<r1 { causalSoftmaxRow(p + i * t, row: i, sequence: t) }
         // O[r0:r1] = P[r0:r1, 0:r1] V[0:r1]
-        gemm(.none, .none, m: rows, n: hd, k: r1, a: p + r0 * t, lda: t, b: vh, ldb: s.kvStride,
-             c: oh + r0 * s.outStride, ldc: s.outStride)
+        gemm(
+          .none, .none, m: rows, n: hd, k: r1, a: p + r0 * t, lda: t, b: vh, ldb: s.kvStride,
+          c: oh + r0 * s.outStride, ldc: s.outStride)
       }
     }
   }
@@ -93,11 +97,13 @@ func attentionBackward(
         let rows = r1 - r0
         let pBlock = p + r0 * t, dS = scratch + r0 * t
         // dV[0:r1] += P[r0:r1, 0:r1]ᵀ dO[r0:r1]
-        gemm(.transposed, .none, m: r1, n: hd, k: rows, a: pBlock, lda: t, b: dOh + r0 * s.outStride, ldb: s.outStride,
-             beta: 1, c: dV + kvOffset, ldc: s.kvStride)
+        gemm(
+          .transposed, .none, m: r1, n: hd, k: rows, a: pBlock, lda: t, b: dOh + r0 * s.outStride, ldb: s.outStride,
+          beta: 1, c: dV + kvOffset, ldc: s.kvStride)
         // dP[r0:r1, 0:r1] = dO[r0:r1] V[0:r1]ᵀ
-        gemm(.none, .transposed, m: rows, n: r1, k: hd, a: dOh + r0 * s.outStride, lda: s.outStride, b: v + kvOffset,
-             ldb: s.kvStride, c: dS, ldc: t)
+        gemm(
+          .none, .transposed, m: rows, n: r1, k: hd, a: dOh + r0 * s.outStride, lda: s.outStride, b: v + kvOffset,
+          ldb: s.kvStride, c: dS, ldc: t)
         for i in r0..<r1 {
           let pRow = p + i * t, dRow = scratch + i * t
           let rowDot = dot(pRow, dRow, i + 1)
@@ -115,11 +121,13 @@ func attentionBackward(
           if i + 1 < r1 { (dRow + i + 1).update(repeating: 0, count: r1 - i - 1) }
         }
         // dQ[r0:r1] = dS[r0:r1, 0:r1] K[0:r1]
-        gemm(.none, .none, m: rows, n: hd, k: r1, a: dS, lda: t, b: k + kvOffset, ldb: s.kvStride,
-             c: dQh + r0 * s.qStride, ldc: s.qStride)
+        gemm(
+          .none, .none, m: rows, n: hd, k: r1, a: dS, lda: t, b: k + kvOffset, ldb: s.kvStride,
+          c: dQh + r0 * s.qStride, ldc: s.qStride)
         // dK[0:r1] += dS[r0:r1, 0:r1]ᵀ Q[r0:r1]
-        gemm(.transposed, .none, m: r1, n: hd, k: rows, a: dS, lda: t, b: qh + r0 * s.qStride, ldb: s.qStride,
-             beta: 1, c: dK + kvOffset, ldc: s.kvStride)
+        gemm(
+          .transposed, .none, m: r1, n: hd, k: rows, a: dS, lda: t, b: qh + r0 * s.qStride, ldb: s.qStride,
+          beta: 1, c: dK + kvOffset, ldc: s.kvStride)
       }
     }
   }

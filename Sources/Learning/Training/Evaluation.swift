@@ -6,8 +6,9 @@ public func evaluateLoss(
   let count = windows.evaluationWindowCount
   guard count > 0 else { return LossSum() }
   let batch = min(batchSize, count)
-  let workspace = Workspace(config: model.config, lora: adapter?.config, batchSize: batch,
-                            sequenceLength: windows.length, keepsActivations: false)
+  let workspace = Workspace(
+    config: model.config, lora: adapter?.config, batchSize: batch,
+    sequenceLength: windows.length, keepsActivations: false)
   var inputs = [Int32](repeating: 0, count: batch * windows.length)
   var targets = inputs
   var total = LossSum()
@@ -17,9 +18,11 @@ public func evaluateLoss(
         windows.evaluationBatch(first: first, batch: batch, inputs: i.baseAddress!, targets: t.baseAddress!)
       }
     }
-    total = total + (try withBatch(inputs, targets) { (i, t) throws(ModelError) in
-      try model.forward(weights: weights, adapter: adapter, tokens: i, targets: t, workspace: workspace)
-    })
+    total =
+      total
+      + (try withBatch(inputs, targets) { (i, t) throws(ModelError) in
+        try model.forward(weights: weights, adapter: adapter, tokens: i, targets: t, workspace: workspace)
+      })
   }
   return total
 }

@@ -52,16 +52,21 @@ public final class Trainer {
   var inputs: [Int32]
   var targets: [Int32]
 
-  public init(model: DecoderLM, weights: ParameterSet, adapter: Adapter?, options: TrainingOptions, client: UInt32 = 0,
-              workers: Int = 1) throws(ModelError)
-  {
-    guard options.batchSize > 0 else { throw .invalidConfig(field: "batch_size", value: "\(options.batchSize)", expected: "a positive integer") }
+  public init(
+    model: DecoderLM, weights: ParameterSet, adapter: Adapter?, options: TrainingOptions, client: UInt32 = 0,
+    workers: Int = 1
+  ) throws(ModelError) {
+    guard options.batchSize > 0 else {
+      throw .invalidConfig(field: "batch_size", value: "\(options.batchSize)", expected: "a positive integer")
+    }
     guard options.shards > 0 && options.batchSize % options.shards == 0 else {
-      throw .invalidConfig(field: "shards", value: "\(options.shards)", expected: "a positive divisor of the batch size \(options.batchSize)")
+      throw .invalidConfig(
+        field: "shards", value: "\(options.shards)", expected: "a positive divisor of the batch size \(options.batchSize)")
     }
     guard workers > 0 else { throw .invalidConfig(field: "workers", value: "\(workers)", expected: "a positive integer") }
     guard options.sequenceLength > 0 && options.sequenceLength <= model.config.contextLength else {
-      throw .invalidConfig(field: "sequence_length", value: "\(options.sequenceLength)", expected: "1 ... \(model.config.contextLength) (the model's context)")
+      throw .invalidConfig(
+        field: "sequence_length", value: "\(options.sequenceLength)", expected: "1 ... \(model.config.contextLength) (the model's context)")
     }
     try adapter?.config.validate()
     self.model = model
@@ -74,8 +79,9 @@ public final class Trainer {
     optimizer = options.optimizer.make(for: trainable.layout)
     self.workers = workers
     workspaces = (0..<options.shards).map { _ in
-      Workspace(config: model.config, lora: adapter?.config, batchSize: options.batchSize / options.shards,
-                sequenceLength: options.sequenceLength)
+      Workspace(
+        config: model.config, lora: adapter?.config, batchSize: options.batchSize / options.shards,
+        sequenceLength: options.sequenceLength)
     }
     let layout = trainable.layout
     shardGradients = (1..<max(options.shards, 1)).map { _ in ParameterSet(layout: layout) }
@@ -92,7 +98,9 @@ public final class Trainer {
     guard windows.length == options.sequenceLength else {
       throw .badBatch("windows of \(windows.length) tokens for a trainer of \(options.sequenceLength)")
     }
-    guard windows.canSample else { throw .badBatch("the training text has \(windows.tokens.count) tokens, fewer than one window of \(windows.length) + 1") }
+    guard windows.canSample else {
+      throw .badBatch("the training text has \(windows.tokens.count) tokens, fewer than one window of \(windows.length) + 1")
+    }
     var batchStream = RandomStream(seed: options.seed, purpose: .batches, client: client, step: UInt32(truncatingIfNeeded: step))
     let batch = options.batchSize
     inputs.withUnsafeMutableBufferPointer { i in

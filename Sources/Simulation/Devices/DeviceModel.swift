@@ -56,7 +56,8 @@ public struct DeviceModel: Sendable, Equatable, Hashable, Codable {
       throw .invalidParameter(field: "devices.availability", value: "\(p)", expected: "a probability in (0, 1]")
     }
     if case .intervals(let lists) = availability, lists.isEmpty || lists.contains(where: { $0.contains { !($0.end > $0.start) } }) {
-      throw .invalidParameter(field: "devices.availability", value: "intervals", expected: "non-empty lists of [start, end) with end > start")
+      throw .invalidParameter(
+        field: "devices.availability", value: "intervals", expected: "non-empty lists of [start, end) with end > start")
     }
   }
 
@@ -73,8 +74,9 @@ public struct DeviceModel: Sendable, Equatable, Hashable, Codable {
     switch availability {
     case .always: return true
     case .bernoulli(let p):
-      var stream = RandomStream(seed: seed, purpose: .availability, client: UInt32(truncatingIfNeeded: client),
-                                round: UInt32(truncatingIfNeeded: round))
+      var stream = RandomStream(
+        seed: seed, purpose: .availability, client: UInt32(truncatingIfNeeded: client),
+        round: UInt32(truncatingIfNeeded: round))
       return stream.nextDouble() < p
     case .intervals(let lists):
       return lists[client % lists.count].contains { $0.start <= time && time < $0.end }
@@ -91,8 +93,9 @@ public struct DeviceModel: Sendable, Equatable, Hashable, Codable {
   /// Whether `client` crashes during its participation in `round` (or its `round`-th dispatch).
   public func crashes(client: Int, round: Int, seed: UInt64) -> Bool {
     guard dropoutProbability > 0 else { return false }
-    var stream = RandomStream(seed: seed, purpose: .crash, client: UInt32(truncatingIfNeeded: client),
-                              round: UInt32(truncatingIfNeeded: round))
+    var stream = RandomStream(
+      seed: seed, purpose: .crash, client: UInt32(truncatingIfNeeded: client),
+      round: UInt32(truncatingIfNeeded: round))
     return stream.nextDouble() < dropoutProbability
   }
 }

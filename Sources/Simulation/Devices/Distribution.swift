@@ -33,7 +33,8 @@ public enum Distribution: Sendable, Equatable, Hashable, Codable {
     case .logNormal(let median, let sigma):
       try check(median > 0 && median.isFinite && sigma >= 0 && sigma.isFinite, "median > 0 and sigma ≥ 0")
     case .uniform(let low, let high): try check(low > 0 && high >= low && high.isFinite, "0 < low ≤ high")
-    case .values(let values): try check(!values.isEmpty && values.allSatisfy { $0 > 0 && $0.isFinite }, "a non-empty list of positive numbers")
+    case .values(let values):
+      try check(!values.isEmpty && values.allSatisfy { $0 > 0 && $0.isFinite }, "a non-empty list of positive numbers")
     }
   }
 }

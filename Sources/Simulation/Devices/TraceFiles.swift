@@ -33,7 +33,8 @@ public enum TraceFiles {
     let count = (byClient.keys.max() ?? 0) + 1
     guard byClient.count == count else {
       let missing = (0..<count).first { byClient[$0] == nil } ?? 0
-      throw TraceFileError(file: url.path, line: rows.last?.line ?? 1, column: 1, message: "client \(missing) has no row (ids must cover 0...\(count - 1))")
+      throw TraceFileError(
+        file: url.path, line: rows.last?.line ?? 1, column: 1, message: "client \(missing) has no row (ids must cover 0...\(count - 1))")
     }
     return (0..<count).map { byClient[$0]! }
   }
@@ -65,7 +66,9 @@ public enum TraceFiles {
     }
 
     func integer(_ index: Int) throws(TraceFileError) -> Int {
-      guard let value = Int(fields[index]), value >= 0 else { throw error(index, "'\(fields[index])' is not a client id (a non-negative integer)") }
+      guard let value = Int(fields[index]), value >= 0 else {
+        throw error(index, "'\(fields[index])' is not a client id (a non-negative integer)")
+      }
       return value
     }
 
@@ -99,7 +102,8 @@ public enum TraceFiles {
         if Int(fields[0]) == nil { continue }  // a header line
       }
       guard fields.count == columns else {
-        throw TraceFileError(file: url.path, line: index + 1, column: 1, message: "expected \(columns) comma-separated fields, found \(fields.count)")
+        throw TraceFileError(
+          file: url.path, line: index + 1, column: 1, message: "expected \(columns) comma-separated fields, found \(fields.count)")
       }
       rows.append(Row(file: url.path, line: index + 1, fields: fields, columns: starts))
     }

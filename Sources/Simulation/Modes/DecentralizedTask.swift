@@ -24,8 +24,9 @@ public protocol DecentralizedTask: AnyObject, Sendable {
   func localWork(node: ClientID, state: inout NodeState, round: Int, worker: Int) -> LocalReport<Message>
   /// Mixing. `selfWeight` already includes the weight of neighbours whose message is missing
   /// (offline or lost), so the weights always sum to one.
-  func combine(node: ClientID, state: inout NodeState, own: Message, selfWeight: Double,
-               neighbours: [WeightedMessage<Message>], round: Int, worker: Int)
+  func combine(
+    node: ClientID, state: inout NodeState, own: Message, selfWeight: Double,
+    neighbours: [WeightedMessage<Message>], round: Int, worker: Int)
   /// Called on the simulator thread after each synchronous round (or at the end of an
   /// asynchronous run) with every node's state, for metrics such as the consensus distance.
   func observe(round: Int, time: SimulatedTime, states: [NodeState])

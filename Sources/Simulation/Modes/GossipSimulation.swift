@@ -48,8 +48,10 @@ public final class GossipSimulation<Task: DecentralizedTask> {
 
   /// Gossip over a graph that changes every round (resampled random graphs, the one-peer
   /// exponential graph); synchronous schedules only.
-  public convenience init(task: Task, settings: SimulationSettings, graphForRound: @escaping @Sendable (Int) throws(GraphError) -> Graph,
-                          mixing: MixingRule = .metropolisHastings, schedule: GossipSchedule) throws(SimulationError) {
+  public convenience init(
+    task: Task, settings: SimulationSettings, graphForRound: @escaping @Sendable (Int) throws(GraphError) -> Graph,
+    mixing: MixingRule = .metropolisHastings, schedule: GossipSchedule
+  ) throws(SimulationError) {
     guard case .synchronous = schedule else {
       throw .invalidParameter(field: "topology", value: "time-varying", expected: "a fixed graph for asynchronous gossip")
     }
@@ -58,13 +60,17 @@ public final class GossipSimulation<Task: DecentralizedTask> {
     try self.init(task: task, settings: settings, graph: first, mixing: mixing, schedule: schedule, roundGraph: graphForRound)
   }
 
-  public convenience init(task: Task, settings: SimulationSettings, graph: Graph, mixing: MixingRule = .metropolisHastings,
-                          schedule: GossipSchedule) throws(SimulationError) {
+  public convenience init(
+    task: Task, settings: SimulationSettings, graph: Graph, mixing: MixingRule = .metropolisHastings,
+    schedule: GossipSchedule
+  ) throws(SimulationError) {
     try self.init(task: task, settings: settings, graph: graph, mixing: mixing, schedule: schedule, roundGraph: nil)
   }
 
-  init(task: Task, settings: SimulationSettings, graph: Graph, mixing: MixingRule, schedule: GossipSchedule,
-       roundGraph: (@Sendable (Int) throws(GraphError) -> Graph)?) throws(SimulationError) {
+  init(
+    task: Task, settings: SimulationSettings, graph: Graph, mixing: MixingRule, schedule: GossipSchedule,
+    roundGraph: (@Sendable (Int) throws(GraphError) -> Graph)?
+  ) throws(SimulationError) {
     try settings.validate()
     guard graph.nodeCount == settings.clients else {
       throw .invalidParameter(field: "topology", value: "\(graph.nodeCount) nodes", expected: "one node per client (\(settings.clients))")
@@ -72,7 +78,9 @@ public final class GossipSimulation<Task: DecentralizedTask> {
     switch schedule {
     case .synchronous(let rounds, let deadline):
       if rounds <= 0 { throw .invalidParameter(field: "schedule.rounds", value: "\(rounds)", expected: "a positive integer") }
-      if let deadline, !(deadline > 0) { throw .invalidParameter(field: "schedule.deadline", value: "\(deadline)", expected: "a positive number of seconds") }
+      if let deadline, !(deadline > 0) {
+        throw .invalidParameter(field: "schedule.deadline", value: "\(deadline)", expected: "a positive number of seconds")
+      }
     case .asynchronous(let iterations):
       if iterations <= 0 { throw .invalidParameter(field: "schedule.iterations", value: "\(iterations)", expected: "a positive integer") }
     }
@@ -121,7 +129,8 @@ public final class GossipSimulation<Task: DecentralizedTask> {
           throw .invalidParameter(field: "topology", value: "round \(round)", expected: error.description)
         }
         guard graph.nodeCount == n else {
-          throw .invalidParameter(field: "topology", value: "\(graph.nodeCount) nodes in round \(round)", expected: "one node per client (\(n))")
+          throw .invalidParameter(
+            field: "topology", value: "\(graph.nodeCount) nodes in round \(round)", expected: "one node per client (\(n))")
         }
         weights = MixingWeights(graph: graph, rule: mixing)
       }

@@ -14,8 +14,10 @@ public struct SynchronousRounds: Sendable, Equatable, Hashable, Codable {
   /// Seconds to wait before the next round when no client could be selected.
   public var idleWait: Double
 
-  public init(rounds: Int, clientsPerRound: Int, overSelection: Double = 0, deadline: Double? = nil,
-              minimumReports: Int = 1, idleWait: Double = 60) {
+  public init(
+    rounds: Int, clientsPerRound: Int, overSelection: Double = 0, deadline: Double? = nil,
+    minimumReports: Int = 1, idleWait: Double = 60
+  ) {
     self.rounds = rounds
     self.clientsPerRound = clientsPerRound
     self.overSelection = overSelection
@@ -59,8 +61,10 @@ public struct SimulationSettings: Sendable, Equatable, Hashable, Codable {
   /// Stop with an error past this simulated time.
   public var maxSimulatedTime: SimulatedTime
 
-  public init(clients: Int, seed: UInt64 = 0, workers: Int = 1, devices: DeviceModel = DeviceModel(),
-              network: NetworkModel = NetworkModel(), keepsTrace: Bool = false, maxSimulatedTime: SimulatedTime = 1e12) {
+  public init(
+    clients: Int, seed: UInt64 = 0, workers: Int = 1, devices: DeviceModel = DeviceModel(),
+    network: NetworkModel = NetworkModel(), keepsTrace: Bool = false, maxSimulatedTime: SimulatedTime = 1e12
+  ) {
     self.clients = clients
     self.seed = seed
     self.workers = workers

@@ -78,19 +78,30 @@ public final class ServerSimulation<Task: FederatedTask> {
     case .synchronous(let s):
       if s.rounds <= 0 { throw .invalidParameter(field: "schedule.rounds", value: "\(s.rounds)", expected: "a positive integer") }
       if s.clientsPerRound <= 0 || s.clientsPerRound > settings.clients {
-        throw .invalidParameter(field: "schedule.clients_per_round", value: "\(s.clientsPerRound)", expected: "1...\(settings.clients) (the population)")
+        throw .invalidParameter(
+          field: "schedule.clients_per_round", value: "\(s.clientsPerRound)", expected: "1...\(settings.clients) (the population)")
       }
-      if !(s.overSelection >= 0) { throw .invalidParameter(field: "schedule.over_selection", value: "\(s.overSelection)", expected: "a fraction ≥ 0") }
-      if let deadline = s.deadline, !(deadline > 0) { throw .invalidParameter(field: "schedule.deadline", value: "\(deadline)", expected: "a positive number of seconds") }
+      if !(s.overSelection >= 0) {
+        throw .invalidParameter(field: "schedule.over_selection", value: "\(s.overSelection)", expected: "a fraction ≥ 0")
+      }
+      if let deadline = s.deadline, !(deadline > 0) {
+        throw .invalidParameter(field: "schedule.deadline", value: "\(deadline)", expected: "a positive number of seconds")
+      }
       if s.minimumReports < 0 || s.minimumReports > s.clientsPerRound {
-        throw .invalidParameter(field: "schedule.minimum_reports", value: "\(s.minimumReports)", expected: "0...\(s.clientsPerRound) (clients per round)")
+        throw .invalidParameter(
+          field: "schedule.minimum_reports", value: "\(s.minimumReports)", expected: "0...\(s.clientsPerRound) (clients per round)")
       }
     case .bufferedAsynchronous(let a):
-      if a.serverUpdates <= 0 { throw .invalidParameter(field: "schedule.server_updates", value: "\(a.serverUpdates)", expected: "a positive integer") }
-      if a.concurrency <= 0 || a.concurrency > settings.clients {
-        throw .invalidParameter(field: "schedule.concurrency", value: "\(a.concurrency)", expected: "1...\(settings.clients) (the population)")
+      if a.serverUpdates <= 0 {
+        throw .invalidParameter(field: "schedule.server_updates", value: "\(a.serverUpdates)", expected: "a positive integer")
       }
-      if a.bufferSize <= 0 { throw .invalidParameter(field: "schedule.buffer_size", value: "\(a.bufferSize)", expected: "a positive integer") }
+      if a.concurrency <= 0 || a.concurrency > settings.clients {
+        throw .invalidParameter(
+          field: "schedule.concurrency", value: "\(a.concurrency)", expected: "1...\(settings.clients) (the population)")
+      }
+      if a.bufferSize <= 0 {
+        throw .invalidParameter(field: "schedule.buffer_size", value: "\(a.bufferSize)", expected: "a positive integer")
+      }
     }
     self.task = task
     self.settings = settings
@@ -176,8 +187,9 @@ public final class ServerSimulation<Task: FederatedTask> {
     let duration = task.localWorkFLOPs(client: client, state: state) / device.flopsPerSecond
     if settings.devices.crashes(client: client, round: key, seed: settings.seed) {
       // The crash happens part-way through the work; the client's progress is lost.
-      var stream = RandomStream(seed: settings.seed, purpose: StreamPurpose("crash-time"), client: UInt32(truncatingIfNeeded: client),
-                                round: UInt32(truncatingIfNeeded: key))
+      var stream = RandomStream(
+        seed: settings.seed, purpose: StreamPurpose("crash-time"), client: UInt32(truncatingIfNeeded: client),
+        round: UInt32(truncatingIfNeeded: key))
       queue.schedule(.crashed(client, key), at: now + duration * stream.nextDouble())
       return
     }
@@ -253,7 +265,8 @@ public final class ServerSimulation<Task: FederatedTask> {
         return
       }
       trace.record(now, "report", client: client, round: key)
-      reports.append(ArrivedReport(client: client, report: report, startedFrom: dispatch.startedFrom, staleness: staleness, arrivalTime: now))
+      reports.append(
+        ArrivedReport(client: client, report: report, startedFrom: dispatch.startedFrom, staleness: staleness, arrivalTime: now))
       if reports.count >= settings.bufferSize { publishVersion(settings) }
       refill()
     }

@@ -56,8 +56,9 @@ public struct NetworkModel: Sendable, Equatable, Hashable, Codable {
   }
 
   func draw(_ model: LinkModel, index: Int, stream: inout RandomStream) -> LinkProfile {
-    LinkProfile(latency: model.latency.sample(index: index, stream: &stream),
-                bandwidth: model.bandwidth.sample(index: index, stream: &stream), lossProbability: model.lossProbability)
+    LinkProfile(
+      latency: model.latency.sample(index: index, stream: &stream),
+      bandwidth: model.bandwidth.sample(index: index, stream: &stream), lossProbability: model.lossProbability)
   }
 
   /// The client's uplink (to the server).
@@ -75,17 +76,19 @@ public struct NetworkModel: Sendable, Equatable, Hashable, Codable {
   /// The link between two peers (the same in both directions).
   public func peerLink(_ a: Int, _ b: Int, seed: UInt64) -> LinkProfile {
     let (low, high) = (min(a, b), max(a, b))
-    var stream = RandomStream(seed: seed, purpose: .link, client: UInt32(truncatingIfNeeded: low),
-                              round: UInt32(truncatingIfNeeded: high), step: 3)
+    var stream = RandomStream(
+      seed: seed, purpose: .link, client: UInt32(truncatingIfNeeded: low),
+      round: UInt32(truncatingIfNeeded: high), step: 3)
     return draw(peer, index: low, stream: &stream)
   }
 
   /// Whether the `sequence`-th message from `sender` to `receiver` in `round` is lost.
   public static func isLost(_ link: LinkProfile, sender: Int, receiver: Int, round: Int, sequence: Int = 0, seed: UInt64) -> Bool {
     guard link.lossProbability > 0 else { return false }
-    var stream = RandomStream(seed: seed ^ UInt64(truncatingIfNeeded: receiver &+ 1) &* 0x9E37_79B9_7F4A_7C15,
-                              purpose: .messageLoss, client: UInt32(truncatingIfNeeded: sender),
-                              round: UInt32(truncatingIfNeeded: round), step: UInt32(truncatingIfNeeded: sequence))
+    var stream = RandomStream(
+      seed: seed ^ UInt64(truncatingIfNeeded: receiver &+ 1) &* 0x9E37_79B9_7F4A_7C15,
+      purpose: .messageLoss, client: UInt32(truncatingIfNeeded: sender),
+      round: UInt32(truncatingIfNeeded: round), step: UInt32(truncatingIfNeeded: sequence))
     return stream.nextDouble() < link.lossProbability
   }
 }
