@@ -7,6 +7,7 @@ struct FedSimCommand: ParsableCommand {
     abstract: "Simulate federated and decentralized LoRA fine-tuning of on-device language models.",
     version: "0.1.0-dev",
     subcommands: [
-      ValidateCommand.self, PretrainCommand.self, FinetuneCommand.self, EvalCommand.self, BenchCommand.self, PrivacyCommand.self,
+      RunCommand.self, ValidateCommand.self, PretrainCommand.self, FinetuneCommand.self, EvalCommand.self, BenchCommand.self,
+      PrivacyCommand.self,
     ])
 }

@@ -1,0 +1,77 @@
+import Foundation
+import Learning
+
+/// A JSON value for metrics records (numbers print with full precision, keys sorted).
+enum JSONValue {
+  case int(Int), double(Double), string(String), bool(Bool)
+
+  var text: String {
+    switch self {
+    case .int(let v): return String(v)
+    case .double(let v): return v.isFinite ? "\(v)" : "null"
+    case .string(let v): return jsonQuoted(v)
+    case .bool(let v): return v ? "true" : "false"
+    }
+  }
+}
+
+func jsonQuoted(_ text: String) -> String {
+  var out = "\""
+  for scalar in text.unicodeScalars {
+    switch scalar {
+    case "\"": out += "\\\""
+    case "\\": out += "\\\\"
+    case "\n": out += "\\n"
+    default: out.unicodeScalars.append(scalar)
+    }
+  }
+  return out + "\""
+}
+
+/// Writes the files of a run directory (inside the temporary folder the runner renames).
+final class MetricsWriter {
+  let directory: URL
+  private let metrics: FileHandle
+
+  init(directory: URL) throws(RunError) {
+    self.directory = directory
+    do {
+      try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+      let url = directory.appendingPathComponent("metrics.jsonl")
+      _ = FileManager.default.createFile(atPath: url.path, contents: nil)
+      metrics = try FileHandle(forWritingTo: url)
+    } catch { throw .output(path: directory.path, reason: error.localizedDescription) }
+  }
+
+  func line(_ record: [String: JSONValue]) {
+    let text = "{" + record.keys.sorted().map { "\(jsonQuoted($0)): \(record[$0]!.text)" }.joined(separator: ", ") + "}\n"
+    metrics.write(Data(text.utf8))
+  }
+
+  func finish(
+    summary: [String: Double], name: String, traceHash: String, scenarioText: String, overrides: [String],
+    clients: [[String]], trace: String?, adapters: [Adapter]
+  ) throws(RunError) {
+    do {
+      try metrics.close()
+      var fields = summary.keys.sorted().map { "  \(jsonQuoted($0)): \(JSONValue.double(summary[$0]!).text)" }
+      fields.append("  \"name\": \(jsonQuoted(name))")
+      fields.append("  \"trace_hash\": \(jsonQuoted(traceHash))")
+      fields.append("  \"overrides\": [\(overrides.map(jsonQuoted).joined(separator: ", "))]")
+      try ("{\n" + fields.joined(separator: ",\n") + "\n}\n").write(
+        to: directory.appendingPathComponent("summary.json"), atomically: true, encoding: .utf8)
+      try scenarioText.write(to: directory.appendingPathComponent("scenario.yaml"), atomically: true, encoding: .utf8)
+      let csv =
+        (["client,train_tokens,validation_tokens,participations,final_val_loss"] + clients.map { $0.joined(separator: ",") }).joined(
+          separator: "\n") + "\n"
+      try csv.write(to: directory.appendingPathComponent("clients.csv"), atomically: true, encoding: .utf8)
+      try (traceHash + "\n").write(to: directory.appendingPathComponent("trace.hash"), atomically: true, encoding: .utf8)
+      if let trace { try (trace + "\n").write(to: directory.appendingPathComponent("trace.jsonl"), atomically: true, encoding: .utf8) }
+      for (client, adapter) in adapters.enumerated() {
+        try AdapterCheckpoint.save(adapter, to: directory.appendingPathComponent("adapters/client-\(client)"))
+      }
+    } catch let error as CheckpointError {
+      throw .output(path: directory.path, reason: error.description)
+    } catch { throw .output(path: directory.path, reason: error.localizedDescription) }
+  }
+}

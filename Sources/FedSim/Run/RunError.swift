@@ -1,0 +1,18 @@
+/// Why a run could not be prepared or completed.
+public enum RunError: Error, CustomStringConvertible {
+  case data(String)
+  case model(String)
+  case simulation(String)
+  case output(path: String, reason: String)
+  case unsupported(field: String, value: String, reason: String)
+
+  public var description: String {
+    switch self {
+    case .data(let message): return "data: \(message)"
+    case .model(let message): return "model: \(message)"
+    case .simulation(let message): return "simulation: \(message)"
+    case .output(let path, let reason): return "\(path): \(reason)"
+    case .unsupported(let field, let value, let reason): return "\(field) = \(value) is not supported yet: \(reason)"
+    }
+  }
+}

@@ -1,0 +1,77 @@
+import ArgumentParser
+import FedSim
+import Foundation
+import Learning
+
+struct RunCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "run",
+    abstract: "Run a scenario: a federated LoRA fine-tuning simulation that writes a run directory.",
+    discussion: """
+      The run directory holds scenario.yaml, metrics.jsonl (one record per client evaluation and per round), \
+      summary.json, clients.csv and trace.hash (plus trace.jsonl and adapters/ when the scenario asks). It is \
+      written under a temporary name and renamed when complete; an existing directory is never overwritten.
+      """)
+
+  @Argument(help: "Scenario file (YAML).") var file: String
+  @Option(name: .customLong("set"), help: "Override a field: key.path=value (repeatable).") var overrides: [String] = []
+  @Option(help: "Override the seed.") var seed: UInt64?
+  @Option(help: "Worker threads (never changes results).") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+  @Option(help: "Run directory (default: output.dir, or runs/<name>-<seed>).") var out: String?
+  @Flag(help: "No progress output.") var quiet = false
+
+  func validate() throws {
+    guard workers > 0 else { throw ValidationError("--workers must be positive, got \(workers)") }
+  }
+
+  func run() throws {
+    BLAS.threads = 1  // one BLAS thread per worker; parallelism comes from the worker pool
+    let url = URL(fileURLWithPath: file)
+    var allOverrides = overrides
+    if let seed { allOverrides.append("seed=\(seed)") }
+    let scenario: Scenario
+    let text: String
+    do {
+      text = try String(contentsOf: url, encoding: .utf8)
+      scenario = try ScenarioDecoder.decode(contentsOf: url, overrides: allOverrides)
+    } catch let error as ScenarioError {
+      FileHandle.standardError.write(Data((error.description + "\n").utf8))
+      throw ExitCode(1)
+    }
+    let output = URL(fileURLWithPath: out ?? scenario.output.directory ?? "runs/\(scenario.name)-\(scenario.seed)")
+    let runner = Runner(
+      scenario: scenario, scenarioText: text, overrides: allOverrides, workers: workers, output: output,
+      cacheDirectory: URL(fileURLWithPath: "runs/.cache"))
+    let terminal = isatty(STDERR_FILENO) != 0
+    let quiet = self.quiet
+    do {
+      let summary = try runner.run(
+        log: { message in if !quiet { log(message) } },
+        progress: { p in
+          guard !quiet else { return }
+          let validation = p.meanValidationLoss.map { String(format: "  val loss %.4f (ppl %.2f)", $0, Foundation.exp($0)) } ?? ""
+          let eta =
+            p.round + 1 < p.rounds
+            ? String(format: "  ETA %.0fs", p.wallSeconds / Double(p.round + 1) * Double(p.rounds - p.round - 1)) : ""
+          let line = String(
+            format: "round %d/%d  sim %.1fs  train loss %.4f%@  sent %@B%@", p.round + 1, p.rounds, p.simulatedTime,
+            p.meanTrainLoss, validation, compact(Double(p.bytesSent)), eta)
+          if terminal {
+            FileHandle.standardError.write(Data(("\r\u{1B}[K" + line + (p.round + 1 == p.rounds ? "\n" : "")).utf8))
+          } else {
+            log(line)
+          }
+        })
+      if !quiet {
+        log(
+          String(
+            format: "done: final mean validation loss %.4f (ppl %.2f), %.1f s simulated, %.1f s wall → %@",
+            summary["final_mean_val_loss"] ?? .nan, summary["final_mean_val_perplexity"] ?? .nan,
+            summary["simulated_time"] ?? .nan, summary["wall_time_s"] ?? .nan, output.path))
+      }
+    } catch {
+      FileHandle.standardError.write(Data(("error: \(error.description)\n").utf8))
+      throw ExitCode(1)
+    }
+  }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+
+@testable import FedSim
+
+/// End-to-end runs of a tiny scenario through the simulator and the run directory.
+@Suite struct RunnerTests {
+  static let scenarioText = """
+    name: tiny
+    seed: 4
+    clients: 4
+    model:
+      base: {config: nano, dim: 32, layers: 1, heads: 2, ffn_dim: 64, context: 32, pretrain_steps: 20, pretrain_lr: 1.0e-2}
+      lora: {rank: 2, alpha: 4}
+    data:
+      source: {kind: markov, domains: 2, vocabulary: 8, order: 1, documents_per_domain: 40, document_length: 64}
+      partition: {kind: dirichlet, alpha: 1.0}
+    devices: {speed: {log_normal: {median: 1.0e+9, sigma: 0.5}}, dropout: 0.1}
+    network: {uplink: {latency: 0.02, bandwidth: 1.0e+6, loss: 0.05}}
+    schedule: {mode: sync, rounds: 3, clients_per_round: 3, local_steps: 2, batch_size: 4, lr: 1.0e-2}
+    aggregator: {name: fedavg}
+    output: {trace: true}
+    """
+
+  func temporary(_ name: String) -> URL {
+    FileManager.default.temporaryDirectory.appendingPathComponent("fedsim-run-\(UUID().uuidString)").appendingPathComponent(name)
+  }
+
+  func run(workers: Int, out: URL, cache: URL, overrides: [String] = []) throws -> String {
+    let scenario = try ScenarioDecoder.decode(Self.scenarioText, file: "tiny.yaml", overrides: overrides)
+    try FileManager.default.createDirectory(at: out.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try Runner(
+      scenario: scenario, scenarioText: Self.scenarioText, overrides: overrides, workers: workers, output: out, cacheDirectory: cache
+    )
+    .run(log: { _ in }, progress: { _ in })
+    // Metrics without the wall-clock fields, which are the only ones allowed to differ.
+    let text = try String(contentsOf: out.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+    return text.split(separator: "\n").map { line in
+      line.replacingOccurrences(of: #", "wall_time_s": [0-9.e+-]+"#, with: "", options: .regularExpression)
+    }.joined(separator: "\n")
+  }
+
+  @Test func runsAreCompleteAndBitIdenticalWhateverTheWorkerCount() throws {
+    let cache = temporary("cache")
+    let first = temporary("a"), second = temporary("b"), third = temporary("c")
+    let metricsA = try run(workers: 1, out: first, cache: cache)
+    let metricsB = try run(workers: 1, out: second, cache: cache)
+    let metricsC = try run(workers: 2, out: third, cache: cache)
+    #expect(metricsA == metricsB && metricsA == metricsC)
+    #expect(
+      metricsA.contains("\"kind\": \"round\"") && metricsA.contains("\"kind\": \"client_eval\"") && metricsA.contains("mean_val_loss"))
+    for file in ["metrics.jsonl", "summary.json", "clients.csv", "scenario.yaml", "trace.hash", "trace.jsonl"] {
+      #expect(FileManager.default.fileExists(atPath: first.appendingPathComponent(file).path), "\(file) missing")
+    }
+    let hashA = try String(contentsOf: first.appendingPathComponent("trace.hash"), encoding: .utf8)
+    let hashC = try String(contentsOf: third.appendingPathComponent("trace.hash"), encoding: .utf8)
+    #expect(hashA == hashC)
+    // No temporary folder is left next to the finished runs.
+    let siblings = try FileManager.default.contentsOfDirectory(atPath: first.deletingLastPathComponent().path)
+    #expect(!siblings.contains { $0.contains("partial") })
+    // Another seed gives another run.
+    #expect(try run(workers: 1, out: temporary("d"), cache: cache, overrides: ["seed=5"]) != metricsA)
+  }
+
+  @Test func anExistingRunDirectoryIsNeverOverwritten() throws {
+    let out = temporary("existing")
+    try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+    try "keep me".write(to: out.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
+    #expect(throws: RunError.self) { try run(workers: 1, out: out, cache: temporary("cache")) }
+    #expect(try String(contentsOf: out.appendingPathComponent("notes.txt"), encoding: .utf8) == "keep me")
+  }
+
+  @Test func localAggregatorSendsNothing() throws {
+    let out = temporary("local")
+    _ = try run(workers: 1, out: out, cache: temporary("cache"), overrides: ["aggregator.name=local"])
+    let text = try String(contentsOf: out.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+    #expect(text.contains("\"bytes_up\": 0") && !text.contains("\"bytes_up\": 1"))
+  }
+}
