@@ -1,0 +1,101 @@
+import Foundation
+
+/// The cross product of `--grid key=v1,v2` axes, each run over several seeds, summarised as a
+/// comparison table (markdown and CSV) with mean ± standard deviation over seeds.
+public struct Sweep {
+  public struct Axis: Sendable, Equatable {
+    public let key: String
+    public let values: [String]
+  }
+
+  public let scenarioText: String
+  public let file: String
+  public let baseDirectory: URL?
+  public let axes: [Axis]
+  public let seeds: Int
+  public let overrides: [String]
+
+  public init(scenarioText: String, file: String, baseDirectory: URL?, grid: [String], seeds: Int, overrides: [String])
+    throws(ScenarioError)
+  {
+    self.scenarioText = scenarioText
+    self.file = file
+    self.baseDirectory = baseDirectory
+    self.seeds = seeds
+    self.overrides = overrides
+    var axes: [Axis] = []
+    for spec in grid {
+      guard let equals = spec.firstIndex(of: "="), equals != spec.startIndex else {
+        throw ScenarioError(issues: [
+          ScenarioIssue(file: "--grid \(spec)", line: 1, column: 1, path: "", message: "expected key.path=value1,value2", suggestion: nil)
+        ])
+      }
+      let values = spec[spec.index(after: equals)...].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+      guard !values.isEmpty, values.allSatisfy({ !$0.isEmpty }) else {
+        throw ScenarioError(issues: [
+          ScenarioIssue(
+            file: "--grid \(spec)", line: 1, column: spec.distance(from: spec.startIndex, to: equals) + 2,
+            path: String(spec[..<equals]), message: "expected a comma-separated list of values", suggestion: nil)
+        ])
+      }
+      axes.append(Axis(key: String(spec[..<equals]), values: values))
+    }
+    self.axes = axes
+  }
+
+  /// Every combination of axis values, in row-major order of the axes.
+  public var combinations: [[String]] {
+    axes.reduce([[]]) { partial, axis in partial.flatMap { prefix in axis.values.map { prefix + [$0] } } }
+  }
+
+  /// Checks every combination and seed before anything runs, so a typo in the tenth cell does
+  /// not surface after nine runs.
+  public func validateAll() throws(ScenarioError) -> [[Scenario]] {
+    try combinations.map { (combination) throws(ScenarioError) in
+      try (0..<seeds).map { (seed) throws(ScenarioError) in
+        try ScenarioDecoder.decode(
+          scenarioText, file: file, overrides: overrides(for: combination, seed: seed), baseDirectory: baseDirectory)
+      }
+    }
+  }
+
+  public func overrides(for combination: [String], seed: Int) -> [String] {
+    overrides + zip(axes, combination).map { "\($0.key)=\($1)" } + ["seed=\(seed)"]
+  }
+
+  /// A folder-safe label for a combination, e.g. `aggregator.name=fedavg_data.partition.alpha=0.1`.
+  public func label(_ combination: [String]) -> String {
+    let text = zip(axes, combination).map { "\($0.key)=\($1)" }.joined(separator: "_")
+    return String(text.map { $0.isLetter || $0.isNumber || "=._-".contains($0) ? $0 : "-" })
+  }
+
+  /// Markdown and CSV tables from per-run summaries ([combination][seed] → summary).
+  public func tables(_ summaries: [[[String: Double]]], metrics: [String]) -> (markdown: String, csv: String) {
+    var markdown = "| " + (axes.map(\.key) + metrics + ["seeds"]).joined(separator: " | ") + " |\n"
+    markdown += "|" + String(repeating: "---|", count: axes.count + metrics.count + 1) + "\n"
+    var csv = (axes.map(\.key) + metrics.flatMap { ["\($0)_mean", "\($0)_std"] } + ["seeds"]).joined(separator: ",") + "\n"
+    for (combination, runs) in zip(combinations, summaries) {
+      var cells = combination, csvCells = combination
+      for metric in metrics {
+        let values = runs.compactMap { $0[metric] }.filter { $0.isFinite }
+        let (m, s) = meanAndStandardDeviation(values)
+        cells.append(String(format: "%.4f ± %.4f", m, s))
+        csvCells += ["\(m)", "\(s)"]
+      }
+      cells.append(String(runs.count))
+      csvCells.append(String(runs.count))
+      markdown += "| " + cells.joined(separator: " | ") + " |\n"
+      csv += csvCells.joined(separator: ",") + "\n"
+    }
+    return (markdown, csv)
+  }
+}
+
+/// Mean and sample standard deviation (0 for fewer than two values; NaN for none).
+func meanAndStandardDeviation(_ values: [Double]) -> (Double, Double) {
+  guard !values.isEmpty else { return (.nan, .nan) }
+  let m = values.reduce(0, +) / Double(values.count)
+  guard values.count > 1 else { return (m, 0) }
+  let variance = values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(values.count - 1)
+  return (m, variance.squareRoot())
+}
