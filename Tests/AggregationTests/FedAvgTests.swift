@@ -91,3 +91,17 @@ import Testing
     #expect(global == [-1, 2])
   }
 }
+
+@Suite struct GossipCombineTests {
+  @Test func combineIsTheWeightedSumAndPreservesAverages() throws {
+    let gossip = try AggregatorRegistry.shared.make("gossip")
+    #expect(gossip.communication == .neighbours)
+    let mixed = gossip.combine(
+      own: [1, 2], selfWeight: 0.5,
+      neighbours: [
+        (Contribution(client: 1, values: [3, 0], weight: 1), 0.25), (Contribution(client: 2, values: [-1, 4], weight: 1), 0.25),
+      ],
+      context: AggregationContext(round: 0, seed: 0))
+    #expect(mixed == [1, 2])  // 0.5·1 + 0.25·3 − 0.25·1 = 1; 0.5·2 + 0 + 0.25·4 = 2
+  }
+}

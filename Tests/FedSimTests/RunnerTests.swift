@@ -77,3 +77,29 @@ import Testing
     #expect(text.contains("\"bytes_up\": 0") && !text.contains("\"bytes_up\": 1"))
   }
 }
+
+@Suite struct DecentralizedRunTests {
+  @Test func gossipRunsRecordConsensusAndAreDeterministic() throws {
+    let tests = RunnerTests()
+    let cache = tests.temporary("cache")
+    let overrides = ["schedule.mode=gossip", "aggregator.name=gossip", "topology.kind=ring"]
+    let a = try tests.run(workers: 1, out: tests.temporary("g1"), cache: cache, overrides: overrides)
+    let b = try tests.run(workers: 2, out: tests.temporary("g2"), cache: cache, overrides: overrides)
+    #expect(a == b)
+    #expect(a.contains("consensus_distance") && a.contains("mean_train_loss"))
+    let asynchronous = try tests.run(
+      workers: 2, out: tests.temporary("g3"), cache: cache,
+      overrides: ["schedule.mode=async-gossip", "aggregator.name=gossip", "topology.kind=complete"])
+    #expect(asynchronous.contains("max_staleness"))
+  }
+
+  @Test func modeAndAggregatorMustAgree() {
+    let tests = RunnerTests()
+    #expect(throws: RunError.self) {
+      try tests.run(workers: 1, out: tests.temporary("x"), cache: tests.temporary("cache"), overrides: ["schedule.mode=gossip"])
+    }
+    #expect(throws: RunError.self) {
+      try tests.run(workers: 1, out: tests.temporary("y"), cache: tests.temporary("cache"), overrides: ["aggregator.name=gossip"])
+    }
+  }
+}

@@ -45,7 +45,7 @@ import Testing
       "clients: 8\nschedule: {clients_per_round: 9}\n", 2, 31, "schedule.clients_per_round",
       "9 is out of range, expected an integer in 1...8", nil
     ),
-    ("aggregator: {name: fedavgg}\n", 1, 20, "aggregator.name", "'fedavgg' is not one of fedavg, local", "fedavg"),
+    ("aggregator: {name: fedavgg}\n", 1, 20, "aggregator.name", "'fedavgg' is not one of fedavg, gossip, local", "fedavg"),
     ("devices: {dropout: 1.5}\n", 1, 20, "devices.dropout", "1.5 is out of range, expected a number in [0, 1]", nil),
     (
       "devices: {speed: fast}\n", 1, 18, "devices.speed", "expected a positive number or one of log_normal, uniform, trace, found 'fast'",

@@ -66,8 +66,31 @@ public protocol Aggregator: Sendable {
   /// Server side: the new global values from the current ones and the round's contributions.
   /// Aggregators with server state (momentum, adaptive moments) keep it in `self`.
   mutating func aggregate(_ contributions: [Contribution], global: inout [Float], context: AggregationContext)
+
+  /// Neighbour side: a client's new values from its own and its neighbours', with the mixing
+  /// weights of the topology (`selfWeight` plus the neighbours' weights sum to one).
+  /// The default is the weighted sum x_i ← W_ii·x_i + Σ_j W_ij·x_j.
+  func combine(own: [Float], selfWeight: Double, neighbours: [(contribution: Contribution, weight: Double)], context: AggregationContext)
+    -> [Float]
 }
 
 extension Aggregator {
   public func shares(tensor name: String) -> Bool { true }
+
+  public mutating func aggregate(_ contributions: [Contribution], global: inout [Float], context: AggregationContext) {}
+
+  public func combine(
+    own: [Float], selfWeight: Double, neighbours: [(contribution: Contribution, weight: Double)], context: AggregationContext
+  )
+    -> [Float]
+  {
+    // Float64 accumulation in neighbour order (the caller sorts by client id).
+    var mixed = own.map { Double($0) * selfWeight }
+    for (contribution, weight) in neighbours {
+      contribution.values.withUnsafeBufferPointer { values in
+        for i in 0..<mixed.count { mixed[i] += weight * Double(values[i]) }
+      }
+    }
+    return mixed.map { Float($0) }
+  }
 }

@@ -103,7 +103,7 @@ final class LoRAFederatedTask: FederatedTask, @unchecked Sendable {
 
   func localWork(client: ClientID, state: inout LoRAClient, received: [Float], round: Int, worker: Int) -> LocalReport<[Float]> {
     let parameters = state.adapter.parameters
-    if communicates {
+    if communicates && received.count == parameters.storage.count {
       received.withUnsafeBufferPointer { parameters.storage.pointer.update(from: $0.baseAddress!, count: received.count) }
     }
     let windows = TokenWindows(tokens: data.train[client], length: sequenceLength)
@@ -147,9 +147,9 @@ final class LoRAFederatedTask: FederatedTask, @unchecked Sendable {
     aggregator.aggregate(contributions, global: &global, context: AggregationContext(round: round, seed: seed))
   }
 
-  /// The adapter a client uses now: the global one when the aggregator communicates.
+  /// The adapter a client uses now: the global one when a server aggregates.
   func currentAdapter(of client: Int) -> Adapter {
-    if communicates {
+    if aggregator.communication == .server {
       return Adapter(config: lora, parameters: ParameterSet(layout: initialAdapter.parameters.layout, storage: FloatStorage(global)))
     }
     return clients[client]?.adapter ?? initialAdapter

@@ -1,5 +1,6 @@
 import Aggregation
 import Foundation
+import Graphs
 import Learning
 import Simulation
 
@@ -43,10 +44,6 @@ public struct Runner {
     guard s.task == .loraLM else {
       throw .unsupported(field: "task", value: s.task.rawValue, reason: "fedsim run drives the LoRA language-model task for now")
     }
-    guard s.schedule.mode == .synchronous || s.schedule.mode == .bufferedAsynchronous else {
-      throw .unsupported(
-        field: "schedule.mode", value: s.schedule.mode.rawValue, reason: "gossip aggregators arrive with the aggregator issue")
-    }
     if FileManager.default.fileExists(atPath: output.path) {
       throw .output(path: output.path, reason: "already exists; choose another --out (runs are never overwritten)")
     }
@@ -68,27 +65,65 @@ public struct Runner {
     do { aggregator = try AggregatorRegistry.shared.make(s.aggregator.name, options: s.aggregator.options) } catch {
       throw .unsupported(field: "aggregator", value: s.aggregator.name, reason: error.description)
     }
+    let decentralized = s.schedule.mode == .gossip || s.schedule.mode == .asynchronousGossip
+    if decentralized != (aggregator.communication == .neighbours) && aggregator.communication != .none {
+      throw .unsupported(
+        field: "aggregator.name", value: s.aggregator.name,
+        reason: decentralized
+          ? "schedule.mode \(s.schedule.mode.rawValue) needs an aggregator that exchanges with neighbours (e.g. gossip)"
+          : "aggregator \(s.aggregator.name) exchanges with neighbours: use schedule.mode gossip or async-gossip")
+    }
     let task = LoRAFederatedTask(
       model: model, weights: weights, lora: s.model.lora, data: data, schedule: s.schedule,
       aggregator: aggregator, seed: s.seed, workers: workers)
     let settings = SimulationSettings(
       clients: s.clients, seed: s.seed, workers: workers, devices: s.devices, network: s.network,
       keepsTrace: s.output.writeTrace)
-    let mode: ServerSimulation<LoRAFederatedTask>.Mode
-    switch s.schedule.mode {
-    case .bufferedAsynchronous:
-      mode = .bufferedAsynchronous(
-        BufferedAsynchronous(
-          serverUpdates: s.schedule.rounds, concurrency: s.schedule.concurrency,
-          bufferSize: s.schedule.bufferSize, maxStaleness: s.schedule.maxStaleness))
-    default:
-      mode = .synchronous(
-        SynchronousRounds(
-          rounds: s.schedule.rounds, clientsPerRound: s.schedule.clientsPerRound, overSelection: s.schedule.overSelection,
-          deadline: s.schedule.deadline, minimumReports: s.schedule.minimumReports))
+    let gossipTask = LoRAGossipTask(local: task)
+    var serverSimulation: ServerSimulation<LoRAFederatedTask>?
+    var gossipSimulation: GossipSimulation<LoRAGossipTask>?
+    do {
+      switch s.schedule.mode {
+      case .gossip, .asynchronousGossip:
+        let schedule: GossipSchedule =
+          s.schedule.mode == .gossip
+          ? .synchronous(rounds: s.schedule.rounds, deadline: s.schedule.deadline) : .asynchronous(iterations: s.schedule.rounds)
+        let rule = TopologyBuilder.mixing(s.topology.mixing)
+        if TopologyBuilder.varies(s.topology) && s.schedule.mode == .gossip {
+          let topology = s.topology, clients = s.clients, seed = s.seed
+          _ = try TopologyBuilder.graph(topology, clients: clients, seed: seed)  // fail early on a bad topology
+          gossipSimulation = try GossipSimulation(
+            task: gossipTask, settings: settings,
+            graphForRound: { round throws(GraphError) in
+              do { return try TopologyBuilder.graph(topology, clients: clients, seed: seed, round: round) } catch {
+                throw GraphError.invalidParameter(generator: topology.kind, parameter: "round", value: "\(round)", expected: "\(error)")
+              }
+            }, mixing: rule, schedule: schedule)
+        } else {
+          gossipSimulation = try GossipSimulation(
+            task: gossipTask, settings: settings, graph: try TopologyBuilder.graph(s.topology, clients: s.clients, seed: s.seed),
+            mixing: rule, schedule: schedule)
+        }
+      case .bufferedAsynchronous:
+        serverSimulation = try ServerSimulation(
+          task: task, settings: settings,
+          mode: .bufferedAsynchronous(
+            BufferedAsynchronous(
+              serverUpdates: s.schedule.rounds, concurrency: s.schedule.concurrency, bufferSize: s.schedule.bufferSize,
+              maxStaleness: s.schedule.maxStaleness)))
+      case .synchronous:
+        serverSimulation = try ServerSimulation(
+          task: task, settings: settings,
+          mode: .synchronous(
+            SynchronousRounds(
+              rounds: s.schedule.rounds, clientsPerRound: s.schedule.clientsPerRound, overSelection: s.schedule.overSelection,
+              deadline: s.schedule.deadline, minimumReports: s.schedule.minimumReports)))
+      }
+    } catch let error as RunError {
+      throw error
+    } catch {
+      throw .simulation("\(error)")
     }
-    let simulation: ServerSimulation<LoRAFederatedTask>
-    do { simulation = try ServerSimulation(task: task, settings: settings, mode: mode) } catch { throw .simulation(error.description) }
 
     let temporary = output.deletingLastPathComponent().appendingPathComponent(
       ".\(output.lastPathComponent).partial-\(ProcessInfo.processInfo.processIdentifier)")
@@ -96,7 +131,7 @@ public struct Runner {
     let evaluator = Evaluator(task: task, data: data, workers: workers)
     var bytes = 0
     var lastValidation: [Double] = []
-    simulation.onRound = { summary in
+    let onRound: (RoundSummary) -> Void = { summary in
       bytes += summary.bytesUp + summary.bytesDown
       let isLast = summary.round + 1 == s.schedule.rounds
       var validation: Double? = nil
@@ -121,6 +156,7 @@ public struct Runner {
         "wall_time_s": .double(Date().timeIntervalSince(start)),
       ]
       if let train = summary.clientMetrics["train_loss"] { record["mean_train_loss"] = .double(train) }
+      if decentralized { record["consensus_distance"] = .double(gossipTask.consensusDistance()) }
       if let validation {
         record["mean_val_loss"] = .double(validation)
         record["mean_val_perplexity"] = .double(Foundation.exp(validation))
@@ -133,7 +169,17 @@ public struct Runner {
           bytesSent: bytes, wallSeconds: Date().timeIntervalSince(start)))
     }
     let result: SimulationResult
-    do { result = try simulation.run() } catch { throw .simulation(error.description) }
+    do {
+      if let simulation = serverSimulation {
+        simulation.onRound = onRound
+        result = try simulation.run()
+      } else if let simulation = gossipSimulation {
+        simulation.onRound = onRound
+        result = try simulation.run()
+      } else {
+        throw SimulationError.stalled(time: 0, reason: "no simulation was built")
+      }
+    } catch { throw .simulation("\(error)") }
 
     let finalValidation = mean(lastValidation.filter { !$0.isNaN }) ?? .nan
     let summary: [String: Double] = [

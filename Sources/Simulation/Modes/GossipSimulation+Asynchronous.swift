@@ -26,6 +26,7 @@ extension GossipSimulation {
     }
     for (k, var summary) in asyncSummaries.enumerated() where summary.selected > 0 {
       summary.round = k
+      summary.clientMetrics = meanMetrics(asyncMetrics[k] ?? [])
       summary.meanStaleness = stalenessCounts[k] > 0 ? summary.meanStaleness / Double(stalenessCounts[k]) : 0
       summary.aggregated = true
       summaries.append(summary)
@@ -98,6 +99,7 @@ extension GossipSimulation {
       }
     }
     asyncSummaries[k] = summary
+    asyncMetrics[k, default: []].append((report.metrics, report.weight))
     iteration[node] = k + 1
     if k + 1 < iterations { startIteration(node) } else { nodesFinished += 1 }
   }

@@ -44,6 +44,9 @@ public final class GossipSimulation<Task: DecentralizedTask> {
   var asyncSummaries: [RoundSummary] = []
   var inFlight: [InFlightKey: Task.Message] = [:]
   var stalenessCounts: [Int] = []
+  /// Metrics and weights of each asynchronous iteration's reports (not the messages: memory
+  /// stays independent of the number of iterations).
+  var asyncMetrics: [Int: [(metrics: [String: Double], weight: Double)]] = [:]
   var nodesFinished = 0
 
   /// Gossip over a graph that changes every round (resampled random graphs, the one-peer
@@ -154,6 +157,7 @@ public final class GossipSimulation<Task: DecentralizedTask> {
         return (state, report)
       }
       messages.removeAll(keepingCapacity: true)
+      current.clientMetrics = meanMetrics(outputs.map { ($0.1.metrics, $0.1.weight) })
       for (node, (state, report)) in zip(nodes, outputs) {
         states[node] = state
         messages[node] = report
@@ -242,5 +246,19 @@ public final class GossipSimulation<Task: DecentralizedTask> {
       return state
     }
     for (input, state) in zip(inputs, mixedStates) { states[input.0] = state }
+  }
+
+  /// Weighted means of the reports' metrics.
+  func meanMetrics(_ reports: [(metrics: [String: Double], weight: Double)]) -> [String: Double] {
+    var sums: [String: Double] = [:], weights: [String: Double] = [:]
+    for report in reports {
+      for (name, value) in report.metrics where value.isFinite {
+        sums[name, default: 0] += report.weight * value
+        weights[name, default: 0] += report.weight
+      }
+    }
+    return sums.reduce(into: [:]) { result, item in
+      if let weight = weights[item.key], weight > 0 { result[item.key] = item.value / weight }
+    }
   }
 }
