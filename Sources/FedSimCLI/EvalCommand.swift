@@ -45,7 +45,7 @@ struct EvalCommand: ParsableCommand {
     let lm = try DecoderLM(config: config)
     let loss = try evaluateLoss(model: lm, weights: weights, adapter: loaded, windows: windows, batchSize: batchSize)
     if json {
-      print("{\"loss\": \(loss.mean), \"perplexity\": \(loss.perplexity), \"tokens\": \(loss.tokens)}")
+      print("{\"loss\": \(loss.mean), \"perplexity\": \(loss.perplexity), \"tokens\": \(loss.tokens), \"accuracy\": \(loss.accuracy)}")
     } else {
       print(
         String(

@@ -91,6 +91,15 @@ import Testing
     let result = crossEntropy(logits: &gradient, targets: targets, rows: rows, vocab: vocab, gradientScale: 1 / 3)
     #expect(result.tokens == 3)
     #expect(abs(result.mean - loss()) < 1e-6)
+    // Accuracy: compare with the arg-max computed here.
+    var copy = logits.toArray()
+    let evaluated = crossEntropy(logits: &copy, targets: targets, rows: rows, vocab: vocab, gradientScale: nil)
+    let values = logits.toArray()
+    let expectedCorrect = [0, 2, 3].filter { r in
+      let row = Array(values[(r * vocab)..<((r + 1) * vocab)])
+      return row.firstIndex(of: row.max()!)! == Int(targets[r])
+    }.count
+    #expect(evaluated.correct == expectedCorrect)
     #expect(gradient[vocab..<(2 * vocab)].allSatisfy { $0 == 0 })
     #expect(check.worstError(values: logits.pointer, count: logits.count, analytic: gradient, loss: loss) < 1e-2)
   }

@@ -141,7 +141,7 @@ public struct Runner {
         for (client, loss) in losses.enumerated() where loss.tokens > 0 {
           writer.line([
             "kind": .string("client_eval"), "round": .int(summary.round), "client": .int(client), "split": .string("validation"),
-            "loss": .double(loss.mean), "perplexity": .double(loss.perplexity), "tokens": .int(loss.tokens),
+            "loss": .double(loss.mean), "perplexity": .double(loss.perplexity), "accuracy": .double(loss.accuracy), "tokens": .int(loss.tokens),
             "sim_time": .double(summary.endTime),
           ])
         }

@@ -44,6 +44,9 @@ public enum ScenarioDecoder {
       guard let path, let baseDirectory, !path.hasPrefix("/") else { return path }
       return baseDirectory.appendingPathComponent(path).path
     }
+    if top.contains("privacy") {
+      reader.report(top["privacy"], "privacy", "the privacy section is not supported by fedsim run yet (the accountant is available as `fedsim privacy`)")
+    }
     let clients = top.int("clients", default: 16, in: 1...10_000_000) ?? 16
     let task =
       Scenario.TaskKind(rawValue: top.choice("task", among: Scenario.TaskKind.allCases.map(\.rawValue), default: "lora-lm") ?? "lora-lm")

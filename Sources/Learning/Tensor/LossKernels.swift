@@ -4,19 +4,24 @@ import Foundation
 public struct LossSum: Sendable, Equatable {
   public var total: Double
   public var tokens: Int
+  /// Predicted tokens whose target was the arg-max of the logits (counted by evaluation only).
+  public var correct: Int
 
-  public init(total: Double = 0, tokens: Int = 0) {
+  public init(total: Double = 0, tokens: Int = 0, correct: Int = 0) {
     self.total = total
     self.tokens = tokens
+    self.correct = correct
   }
 
   /// Mean loss per predicted token (NaN when no token was predicted).
   public var mean: Double { tokens > 0 ? total / Double(tokens) : .nan }
   /// exp(mean loss).
   public var perplexity: Double { exp(mean) }
+  /// Next-token accuracy (NaN when no token was predicted).
+  public var accuracy: Double { tokens > 0 ? Double(correct) / Double(tokens) : .nan }
 
   public static func + (lhs: LossSum, rhs: LossSum) -> LossSum {
-    LossSum(total: lhs.total + rhs.total, tokens: lhs.tokens + rhs.tokens)
+    LossSum(total: lhs.total + rhs.total, tokens: lhs.tokens + rhs.tokens, correct: lhs.correct + rhs.correct)
   }
 }
 
@@ -50,6 +55,8 @@ func crossEntropy(
     } else {
       for j in 0..<vocab { sum += Double(expf(row[j] - maxLogit)) }
       result.total += log(sum) - shiftedTarget
+      // Arg-max with the lowest index on ties, as torch.argmax.
+      if row[target] == maxLogit, (0..<target).allSatisfy({ row[$0] < maxLogit }) { result.correct += 1 }
     }
     result.tokens += 1
   }
