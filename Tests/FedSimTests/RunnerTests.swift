@@ -49,7 +49,7 @@ import Testing
     #expect(metricsA == metricsB && metricsA == metricsC)
     #expect(
       metricsA.contains("\"kind\": \"round\"") && metricsA.contains("\"kind\": \"client_eval\"") && metricsA.contains("mean_val_loss"))
-    for file in ["metrics.jsonl", "summary.json", "clients.csv", "scenario.yaml", "trace.hash", "trace.jsonl"] {
+    for file in ["metrics.jsonl", "summary.json", "clients.csv", "scenario.yaml", "resolved.json", "trace.hash", "trace.jsonl"] {
       #expect(FileManager.default.fileExists(atPath: first.appendingPathComponent(file).path), "\(file) missing")
     }
     let hashA = try String(contentsOf: first.appendingPathComponent("trace.hash"), encoding: .utf8)

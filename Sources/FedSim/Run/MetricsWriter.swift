@@ -49,7 +49,7 @@ final class MetricsWriter {
   }
 
   func finish(
-    summary: [String: Double], name: String, traceHash: String, scenarioText: String, overrides: [String],
+    summary: [String: Double], name: String, traceHash: String, scenarioText: String, resolved: Scenario, overrides: [String],
     clients: [[String]], trace: String?, adapters: [Adapter]
   ) throws(RunError) {
     do {
@@ -61,6 +61,10 @@ final class MetricsWriter {
       try ("{\n" + fields.joined(separator: ",\n") + "\n}\n").write(
         to: directory.appendingPathComponent("summary.json"), atomically: true, encoding: .utf8)
       try scenarioText.write(to: directory.appendingPathComponent("scenario.yaml"), atomically: true, encoding: .utf8)
+      // The scenario with every default filled in and the overrides applied.
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+      try encoder.encode(resolved).write(to: directory.appendingPathComponent("resolved.json"), options: .atomic)
       let csv =
         (["client,train_tokens,validation_tokens,participations,final_val_loss"] + clients.map { $0.joined(separator: ",") }).joined(
           separator: "\n") + "\n"

@@ -135,17 +135,21 @@ public struct Runner {
       bytes += summary.bytesUp + summary.bytesDown
       let isLast = summary.round + 1 == s.schedule.rounds
       var validation: Double? = nil
+      var splitMeans: [String: Double] = [:]
       if (summary.round + 1) % s.evaluation.every == 0 || isLast {
-        let losses = evaluator.validationLosses()
-        lastValidation = losses.map(\.mean)
-        for (client, loss) in losses.enumerated() where loss.tokens > 0 {
-          writer.line([
-            "kind": .string("client_eval"), "round": .int(summary.round), "client": .int(client), "split": .string("validation"),
-            "loss": .double(loss.mean), "perplexity": .double(loss.perplexity), "accuracy": .double(loss.accuracy), "tokens": .int(loss.tokens),
-            "sim_time": .double(summary.endTime),
-          ])
+        for split in s.evaluation.splits {
+          let losses = evaluator.losses(split: split)
+          if split == "validation" { lastValidation = losses.map(\.mean) }
+          for (client, loss) in losses.enumerated() where loss.tokens > 0 {
+            writer.line([
+              "kind": .string("client_eval"), "round": .int(summary.round), "client": .int(client), "split": .string(split),
+              "loss": .double(loss.mean), "perplexity": .double(loss.perplexity), "accuracy": .double(loss.accuracy),
+              "tokens": .int(loss.tokens), "sim_time": .double(summary.endTime),
+            ])
+          }
+          splitMeans[split] = mean(losses.filter { $0.tokens > 0 }.map(\.mean))
         }
-        validation = mean(lastValidation.filter { !$0.isNaN })
+        validation = splitMeans["validation"]
       }
       var record: [String: JSONValue] = [
         "kind": .string("round"), "round": .int(summary.round), "sim_time": .double(summary.endTime),
@@ -157,6 +161,8 @@ public struct Runner {
       ]
       if let train = summary.clientMetrics["train_loss"] { record["mean_train_loss"] = .double(train) }
       if decentralized { record["consensus_distance"] = .double(gossipTask.consensusDistance()) }
+      if let test = splitMeans["test"] { record["mean_test_loss"] = .double(test) }
+      if let train = splitMeans["train"] { record["mean_train_eval_loss"] = .double(train) }
       if let validation {
         record["mean_val_loss"] = .double(validation)
         record["mean_val_perplexity"] = .double(Foundation.exp(validation))
@@ -188,7 +194,7 @@ public struct Runner {
       "wall_time_s": Date().timeIntervalSince(start), "clients_with_state": Double(result.clientsWithState),
     ]
     try writer.finish(
-      summary: summary, name: s.name, traceHash: result.trace.hexDigest, scenarioText: scenarioText, overrides: overrides,
+      summary: summary, name: s.name, traceHash: result.trace.hexDigest, scenarioText: scenarioText, resolved: s, overrides: overrides,
       clients: (0..<s.clients).map { client in
         [
           String(client), String(data.train[client].count), String(data.validation[client].count),
@@ -206,18 +212,18 @@ public struct Runner {
 
 func mean(_ values: [Double]) -> Double? { values.isEmpty ? nil : values.reduce(0, +) / Double(values.count) }
 
-/// Each client's validation loss with the adapter it would use now, in parallel.
+/// Each client's loss on one of its splits with the adapter it would use now, in parallel.
 struct Evaluator {
   let task: LoRAFederatedTask
   let data: ClientData
   let workers: Int
 
-  func validationLosses() -> [LossSum] {
+  func losses(split: String) -> [LossSum] {
     let adapters = (0..<data.validation.count).map { task.currentAdapter(of: $0) }
     let model = task.model, weights = task.weights, length = task.sequenceLength
-    let validation = data.validation
+    let texts = split == "test" ? data.test : split == "train" ? data.train : data.validation
     return WorkerPool(workers: workers).map(Array(adapters.enumerated())) { item, _ in
-      let windows = TokenWindows(tokens: validation[item.offset], length: length)
+      let windows = TokenWindows(tokens: texts[item.offset], length: length)
       return (try? evaluateLoss(model: model, weights: weights, adapter: item.element, windows: windows)) ?? LossSum()
     }
   }

@@ -3,7 +3,7 @@ import Simulation
 
 /// A whole experiment, decoded and validated from a YAML scenario file. Defaults are documented
 /// in docs/scenarios.md; every field has one except where the scenario must say what it wants.
-public struct Scenario: Sendable, Equatable {
+public struct Scenario: Sendable, Equatable, Codable {
   public var name: String
   public var seed: UInt64
   public var task: TaskKind
@@ -19,7 +19,7 @@ public struct Scenario: Sendable, Equatable {
   public var evaluation: EvaluationSection
   public var output: OutputSection
 
-  public enum TaskKind: String, Sendable, Equatable, CaseIterable {
+  public enum TaskKind: String, Sendable, Equatable, CaseIterable, Codable {
     case loraLM = "lora-lm"
     case linearRegression = "linear-regression"
     case logisticRegression = "logistic-regression"
@@ -27,8 +27,8 @@ public struct Scenario: Sendable, Equatable {
 }
 
 /// The base model and its adapter.
-public struct ModelSection: Sendable, Equatable {
-  public enum Base: Sendable, Equatable {
+public struct ModelSection: Sendable, Equatable, Codable {
+  public enum Base: Sendable, Equatable, Codable {
     /// A built-in config pretrained on pooled public data at the start of the run (cached).
     case builtIn(config: ModelConfig, pretrainSteps: Int, pretrainLearningRate: Float)
     /// A FedSim or Hugging Face Llama directory.
@@ -40,15 +40,15 @@ public struct ModelSection: Sendable, Equatable {
 }
 
 /// Where the text comes from and how it is spread over clients.
-public struct DataSection: Sendable, Equatable {
-  public enum Source: Sendable, Equatable {
+public struct DataSection: Sendable, Equatable, Codable {
+  public enum Source: Sendable, Equatable, Codable {
     case markov(domains: Int, vocabulary: Int, order: Int, concentration: Double, documentsPerDomain: Int, documentLength: Int)
     case textDirectory(path: String, domainPerFolder: Bool)
     case jsonLines(path: String, textField: String, domainField: String)
     case fortune(paths: [String])
   }
 
-  public enum Partition: Sendable, Equatable {
+  public enum Partition: Sendable, Equatable, Codable {
     case iid
     case domainPerClient
     case domainsPerClient(Int)
@@ -57,7 +57,7 @@ public struct DataSection: Sendable, Equatable {
     case quantitySkew(exponent: Double, minimum: Int)
   }
 
-  public enum Target: String, Sendable, Equatable, CaseIterable {
+  public enum Target: String, Sendable, Equatable, CaseIterable, Codable {
     case inDistribution = "in-distribution"
     case outOfDistribution = "out-of-distribution"
   }
@@ -73,7 +73,7 @@ public struct DataSection: Sendable, Equatable {
 }
 
 /// The communication graph (decentralized modes).
-public struct TopologySection: Sendable, Equatable {
+public struct TopologySection: Sendable, Equatable, Codable {
   public var kind: String
   /// Generator parameters by name (`k`, `p`, `beta`, `m`, `rows`, `columns`).
   public var parameters: [String: Double]
@@ -85,8 +85,8 @@ public struct TopologySection: Sendable, Equatable {
 }
 
 /// Execution mode, rounds and local training.
-public struct ScheduleSection: Sendable, Equatable {
-  public enum Mode: String, Sendable, Equatable, CaseIterable {
+public struct ScheduleSection: Sendable, Equatable, Codable {
+  public enum Mode: String, Sendable, Equatable, CaseIterable, Codable {
     case synchronous = "sync"
     case bufferedAsynchronous = "async"
     case gossip = "gossip"
@@ -113,18 +113,18 @@ public struct ScheduleSection: Sendable, Equatable {
 }
 
 /// The aggregator's name and its own options (validated by the aggregator).
-public struct AggregatorSection: Sendable, Equatable {
+public struct AggregatorSection: Sendable, Equatable, Codable {
   public var name: String
   public var options: [String: String]
 }
 
-public struct EvaluationSection: Sendable, Equatable {
+public struct EvaluationSection: Sendable, Equatable, Codable {
   /// Evaluate every k rounds (and after the last).
   public var every: Int
   public var splits: [String]
 }
 
-public struct OutputSection: Sendable, Equatable {
+public struct OutputSection: Sendable, Equatable, Codable {
   public var directory: String?
   public var saveAdapters: Bool
   public var writeTrace: Bool

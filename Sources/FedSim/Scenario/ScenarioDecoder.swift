@@ -45,7 +45,9 @@ public enum ScenarioDecoder {
       return baseDirectory.appendingPathComponent(path).path
     }
     if top.contains("privacy") {
-      reader.report(top["privacy"], "privacy", "the privacy section is not supported by fedsim run yet (the accountant is available as `fedsim privacy`)")
+      reader.report(
+        top["privacy"], "privacy",
+        "the privacy section is not supported by fedsim run yet (the accountant is available as `fedsim privacy`)")
     }
     let clients = top.int("clients", default: 16, in: 1...10_000_000) ?? 16
     let task =
