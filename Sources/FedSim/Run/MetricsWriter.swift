@@ -9,23 +9,10 @@ enum JSONValue {
     switch self {
     case .int(let v): return String(v)
     case .double(let v): return v.isFinite ? "\(v)" : "null"
-    case .string(let v): return jsonQuoted(v)
+    case .string(let v): return jsonString(v)
     case .bool(let v): return v ? "true" : "false"
     }
   }
-}
-
-func jsonQuoted(_ text: String) -> String {
-  var out = "\""
-  for scalar in text.unicodeScalars {
-    switch scalar {
-    case "\"": out += "\\\""
-    case "\\": out += "\\\\"
-    case "\n": out += "\\n"
-    default: out.unicodeScalars.append(scalar)
-    }
-  }
-  return out + "\""
 }
 
 /// Writes the files of a run directory (inside the temporary folder the runner renames).
@@ -44,7 +31,7 @@ final class MetricsWriter {
   }
 
   func line(_ record: [String: JSONValue]) {
-    let text = "{" + record.keys.sorted().map { "\(jsonQuoted($0)): \(record[$0]!.text)" }.joined(separator: ", ") + "}\n"
+    let text = "{" + record.keys.sorted().map { "\(jsonString($0)): \(record[$0]!.text)" }.joined(separator: ", ") + "}\n"
     metrics.write(Data(text.utf8))
   }
 
@@ -54,10 +41,10 @@ final class MetricsWriter {
   ) throws(RunError) {
     do {
       try metrics.close()
-      var fields = summary.keys.sorted().map { "  \(jsonQuoted($0)): \(JSONValue.double(summary[$0]!).text)" }
-      fields.append("  \"name\": \(jsonQuoted(name))")
-      fields.append("  \"trace_hash\": \(jsonQuoted(traceHash))")
-      fields.append("  \"overrides\": [\(overrides.map(jsonQuoted).joined(separator: ", "))]")
+      var fields = summary.keys.sorted().map { "  \(jsonString($0)): \(JSONValue.double(summary[$0]!).text)" }
+      fields.append("  \"name\": \(jsonString(name))")
+      fields.append("  \"trace_hash\": \(jsonString(traceHash))")
+      fields.append("  \"overrides\": [\(overrides.map(jsonString).joined(separator: ", "))]")
       try ("{\n" + fields.joined(separator: ",\n") + "\n}\n").write(
         to: directory.appendingPathComponent("summary.json"), atomically: true, encoding: .utf8)
       try scenarioText.write(to: directory.appendingPathComponent("scenario.yaml"), atomically: true, encoding: .utf8)

@@ -68,8 +68,8 @@ public struct SafetensorsWriter {
   }
 }
 
-/// A JSON string literal.
-func jsonString(_ text: String) -> String {
+/// A JSON string literal (quotes and escapes), for hand-written JSON such as headers and metrics.
+public func jsonString(_ text: String) -> String {
   var out = "\""
   for scalar in text.unicodeScalars {
     switch scalar {
