@@ -65,20 +65,8 @@ struct HonestSubgraph: Sendable {
     guard n <= DenseMatrix.maximumLAPACKOrder else {
       throw .tooLarge(honestCount: n, limit: DenseMatrix.maximumLAPACKOrder)
     }
-    let variance = s * s, correlated = c * c
-    var matrix = [Double](repeating: 0, count: n * n)
-    var info: Int32 = 0
-    matrix.withUnsafeMutableBufferPointer { a in
-      // Σ_H is symmetric, so row-major and column-major layouts coincide.
-      for i in 0..<n {
-        a[i * n + i] = variance + correlated * Double(induced.degree(of: i))
-        for j in induced.neighbours(of: i) { a[i * n + j] = -correlated }
-      }
-      var uplo = CChar(UInt8(ascii: "L"))
-      var order = Int32(n), lda = Int32(n)
-      dpotrf_(&uplo, &order, a.baseAddress, &lda, &info)
-      if info == 0 { dpotri_(&uplo, &order, a.baseAddress, &lda, &info) }
-    }
+    let variance = s * s
+    let (matrix, info) = invertedCovariance(induced, variance: variance, correlated: c * c, mirror: false)
     if info > 0 { throw singular(Int(info)) }
     if info < 0 { throw .lapack(routine: "dpotrf/dpotri", info: Int(info)) }
     // Σ_H ⪰ σ_cdp² I, so every diagonal entry of the inverse is at most 1/σ_cdp²; an entry
@@ -88,4 +76,27 @@ struct HonestSubgraph: Sendable {
     guard diagonal.allSatisfy({ $0 > 0 && $0 <= ceiling }) else { throw singular(nil) }
     return diagonal
   }
+}
+
+/// (σ_cdp² I + σ_cor² L)⁻¹ of a graph by Cholesky (LAPACK dpotrf, dpotri), row-major n×n, and
+/// LAPACK's info (> 0: not positive definite). dpotri fills one triangle; `mirror` copies it to
+/// the other.
+func invertedCovariance(_ graph: Graph, variance: Double, correlated: Double, mirror: Bool) -> ([Double], Int32) {
+  let n = graph.nodeCount
+  var matrix = [Double](repeating: 0, count: n * n)
+  var info: Int32 = 0
+  matrix.withUnsafeMutableBufferPointer { a in
+    // The matrix is symmetric, so row-major and column-major layouts coincide.
+    for i in 0..<n {
+      a[i * n + i] = variance + correlated * Double(graph.degree(of: i))
+      for j in graph.neighbours(of: i) { a[i * n + j] = -correlated }
+    }
+    var uplo = CChar(UInt8(ascii: "L"))
+    var order = Int32(n), lda = Int32(n)
+    dpotrf_(&uplo, &order, a.baseAddress, &lda, &info)
+    if info == 0 { dpotri_(&uplo, &order, a.baseAddress, &lda, &info) }
+    // Column-major lower triangle = row-major upper triangle: mirror it down.
+    if mirror && info == 0 { for i in 0..<n { for j in (i + 1)..<max(n, i + 1) { a[j * n + i] = a[i * n + j] } } }
+  }
+  return (matrix, info)
 }

@@ -71,20 +71,7 @@ extension SecLDPAccountant {
     let variance = noise.sigmaCDP * noise.sigmaCDP, correlated = noise.sigmaCor * noise.sigmaCor
     let scale = 2 * noise.clip * noise.clip
     // P = Σ⁻¹ over all users, both triangles filled.
-    var p = [Double](repeating: 0, count: n * n)
-    var info: Int32 = 0
-    p.withUnsafeMutableBufferPointer { a in
-      for i in 0..<n {
-        a[i * n + i] = variance + correlated * Double(graph.degree(of: i))
-        for j in graph.neighbours(of: i) { a[i * n + j] = -correlated }
-      }
-      var uplo = CChar(UInt8(ascii: "L"))
-      var order = Int32(n), lda = Int32(n)
-      dpotrf_(&uplo, &order, a.baseAddress, &lda, &info)
-      if info == 0 { dpotri_(&uplo, &order, a.baseAddress, &lda, &info) }
-      // Column-major lower triangle = row-major upper triangle: mirror it down.
-      for i in 0..<n { for j in (i + 1)..<max(n, i + 1) { a[j * n + i] = a[i * n + j] } }
-    }
+    let (p, info) = invertedCovariance(graph, variance: variance, correlated: correlated, mirror: true)
     guard info == 0 else { return nil }
     var estimates = [Double?](repeating: nil, count: n)
     p.withUnsafeBufferPointer { pp in
