@@ -9,3 +9,5 @@ for example in Examples/*/; do
   echo "building example ${example}"
   swift build --package-path "$example"
 done
+# The custom-aggregator example runs its scenario end to end.
+swift run --package-path Examples/MedianAggregator MedianAggregator
