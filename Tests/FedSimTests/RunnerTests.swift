@@ -1,4 +1,6 @@
+import Aggregation
 import Foundation
+import Learning
 import Testing
 
 @testable import FedSim
@@ -101,5 +103,34 @@ import Testing
     #expect(throws: RunError.self) {
       try tests.run(workers: 1, out: tests.temporary("y"), cache: tests.temporary("cache"), overrides: ["aggregator.name=gossip"])
     }
+  }
+}
+
+@Suite struct FedProxTests {
+  /// With plain SGD, the proximal term pulls local training back towards the received adapter.
+  @Test func proximalTermKeepsClientsNearTheGlobalModel() throws {
+    func drift(mu: Double) throws -> Double {
+      let scenario = try ScenarioDecoder.decode(
+        RunnerTests.scenarioText, file: "tiny.yaml",
+        overrides: [
+          "schedule.optimizer.name=sgd", "schedule.lr=0.5", "schedule.local_steps=8", "schedule.gradient_clip=0",
+          "aggregator.options.mu=\(mu)",
+        ])
+      let data = try ClientData.build(scenario.data, clients: scenario.clients, seed: scenario.seed)
+      guard case .builtIn(let config, _, _) = scenario.model.base else { throw RunError.model("expected a built-in base") }
+      let model = try DecoderLM(config: config)
+      let task = LoRAFederatedTask(
+        model: model, weights: ParameterSet.llama(config, seed: 1, std: 0.2), lora: scenario.model.lora, data: data,
+        schedule: scenario.schedule, aggregator: try AggregatorRegistry.shared.make("fedavg", options: scenario.aggregator.options),
+        seed: 1, workers: 1)
+      // A received adapter with B ≠ 0, so the loss gradient moves every tensor.
+      let received = task.global.enumerated().map { Float(($0.offset % 7) - 3) * 0.05 }
+      var state = task.makeClientState(for: 0)
+      let report = task.localWork(client: 0, state: &state, received: received, round: 0, worker: 0)
+      return zip(report.message, received).reduce(0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) }.squareRoot()
+    }
+    let free = try drift(mu: 0), anchored = try drift(mu: 1.5)
+    #expect(free > 0)
+    #expect(anchored < 0.7 * free)
   }
 }

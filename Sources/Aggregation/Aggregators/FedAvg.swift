@@ -8,6 +8,9 @@
 /// - `adam` (FedAdam): m ← β₁m + (1−β₁)Δ, v ← β₂v + (1−β₂)Δ², x ← x + η·m/(√v + τ);
 /// - `yogi` (FedYogi): as FedAdam with v ← v − (1−β₂)·Δ²·sign(v − Δ²).
 ///
+/// Option `mu` > 0 adds FedProx's client-side proximal term (μ/2)‖w − w_global‖² (Li et al.,
+/// "Federated Optimization in Heterogeneous Networks", MLSys 2020).
+///
 /// Sums run in Float64 over the contributions sorted by client id, so the result does not depend
 /// on the order in which reports arrived.
 public struct FedAvg: Aggregator {
@@ -23,6 +26,7 @@ public struct FedAvg: Aggregator {
   public let beta1: Double
   public let beta2: Double
   public let tau: Double
+  public let mu: Double
   var firstMoment: [Double] = []
   var secondMoment: [Double] = []
 
@@ -36,9 +40,12 @@ public struct FedAvg: Aggregator {
     beta1 = try options.double("beta1", default: 0.9, in: 0...0.999999)
     beta2 = try options.double("beta2", default: 0.99, in: 0...0.999999)
     tau = try options.double("tau", default: 1e-3, in: 1e-12...10)
+    mu = try options.double("mu", default: 0, in: 0...1e6)
   }
 
   public var communication: Communication { .server }
+
+  public var proximalStrength: Double { mu }
 
   public mutating func aggregate(_ contributions: [Contribution], global: inout [Float], context: AggregationContext) {
     guard !contributions.isEmpty else { return }

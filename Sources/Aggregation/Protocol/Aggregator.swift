@@ -63,6 +63,10 @@ public protocol Aggregator: Sendable {
   /// Whether a named adapter tensor is shared (default: all of them).
   func shares(tensor name: String) -> Bool
 
+  /// Client side: μ of FedProx's proximal term (μ/2)‖w − w_received‖² added to every local step's
+  /// loss (Li et al. 2020); 0 (the default) trains on the plain loss.
+  var proximalStrength: Double { get }
+
   /// Server side: the new global values from the current ones and the round's contributions.
   /// Aggregators with server state (momentum, adaptive moments) keep it in `self`.
   mutating func aggregate(_ contributions: [Contribution], global: inout [Float], context: AggregationContext)
@@ -76,6 +80,8 @@ public protocol Aggregator: Sendable {
 
 extension Aggregator {
   public func shares(tensor name: String) -> Bool { true }
+
+  public var proximalStrength: Double { 0 }
 
   public mutating func aggregate(_ contributions: [Contribution], global: inout [Float], context: AggregationContext) {}
 

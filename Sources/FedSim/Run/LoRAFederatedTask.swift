@@ -129,6 +129,14 @@ final class LoRAFederatedTask: FederatedTask, @unchecked Sendable {
         }
       }
       loss = loss + stepLoss
+      // FedProx: ∇(μ/2)‖w − w_received‖² = μ(w − w_received).
+      let mu = Float(aggregator.proximalStrength)
+      if mu > 0 && received.count == parameters.storage.count {
+        let g = grads.storage.pointer, w = parameters.storage.pointer
+        received.withUnsafeBufferPointer { anchor in
+          for i in 0..<received.count { g[i] += mu * (w[i] - anchor[i]) }
+        }
+      }
       if let clip = schedule.gradientClip { clipGradientNorm(grads, maxNorm: clip) }
       state.optimizer.step(parameters: parameters, gradients: grads, learningRate: learningRate(at: state.steps))
       state.steps += 1
