@@ -7,7 +7,8 @@ struct FedSimCommand: ParsableCommand {
     abstract: "Simulate federated and decentralized LoRA fine-tuning of on-device language models.",
     version: "0.1.0-dev",
     subcommands: [
-      RunCommand.self, SweepCommand.self, ValidateCommand.self, PretrainCommand.self, FinetuneCommand.self, EvalCommand.self, BenchCommand.self,
+      RunCommand.self, SweepCommand.self, ValidateCommand.self, PretrainCommand.self, FinetuneCommand.self, EvalCommand.self,
+      BenchCommand.self,
       PrivacyCommand.self,
     ])
 }

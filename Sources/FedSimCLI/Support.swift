@@ -84,7 +84,7 @@ struct TrainingArguments: ParsableArguments {
     guard (0..<1).contains(validationFraction) else {
       throw ValidationError("--validation-fraction must be in [0, 1), got \(validationFraction)")
     }
-    guard ["constant", "cosine", "one-cycle"].contains(schedule) else {
+    guard LearningRateSchedule.names.contains(schedule) else {
       throw ValidationError("--schedule: unknown schedule '\(schedule)', expected constant, cosine or one-cycle")
     }
     guard ["adamw", "sgd"].contains(optimizer) else {
@@ -98,14 +98,9 @@ struct TrainingArguments: ParsableArguments {
     guard length > 0 && length <= context else {
       throw ValidationError("--sequence-length must be in 1...\(context) (the model's context), got \(length)")
     }
-    let scheduleValue: LearningRateSchedule
-    switch schedule {
-    case "constant": scheduleValue = .constant(learningRate)
-    case "one-cycle": scheduleValue = .oneCycle(peak: learningRate, totalSteps: steps)
-    default:
-      scheduleValue = .warmupCosine(
-        peak: learningRate, warmupSteps: min(warmupSteps, steps / 2), totalSteps: steps, minimum: learningRate / 10)
-    }
+    let scheduleValue =
+      LearningRateSchedule.named(schedule, peak: learningRate, warmupSteps: min(warmupSteps, steps / 2), totalSteps: steps)
+      ?? .constant(learningRate)
     let optimizerValue: OptimizerConfig =
       optimizer == "sgd" ? .sgd(momentum: momentum, weightDecay: weightDecay) : .adamW(weightDecay: weightDecay)
     return TrainingOptions(

@@ -40,6 +40,8 @@ final class LoRAFederatedTask: FederatedTask, @unchecked Sendable {
   let workspaces: [Workspace]
   let gradients: [ParameterSet]
   let initialAdapter: Adapter
+  /// Over every local step a client could take in the run.
+  let learningRateSchedule: LearningRateSchedule
 
   init(
     model: DecoderLM, weights: ParameterSet, lora: LoRAConfig, data: ClientData, schedule: ScheduleSection,
@@ -54,6 +56,10 @@ final class LoRAFederatedTask: FederatedTask, @unchecked Sendable {
     self.seed = seed
     sequenceLength = min(schedule.sequenceLength ?? model.config.contextLength, model.config.contextLength)
     initialAdapter = Adapter(config: lora, model: model.config, seed: seed)
+    learningRateSchedule =
+      LearningRateSchedule.named(
+        schedule.learningRateSchedule, peak: schedule.learningRate, warmupSteps: schedule.warmupSteps,
+        totalSteps: max(1, schedule.rounds * schedule.localSteps)) ?? .constant(schedule.learningRate)
     global = initialAdapter.parameters.storage.toArray()
     workspaces = (0..<workers).map { _ in
       Workspace(
@@ -87,19 +93,6 @@ final class LoRAFederatedTask: FederatedTask, @unchecked Sendable {
   }
 
   func serverMessage() -> [Float] { global }
-
-  func learningRate(at step: Int) -> Float {
-    let total = max(1, schedule.rounds * schedule.localSteps)
-    switch schedule.learningRateSchedule {
-    case "cosine":
-      return LearningRateSchedule.warmupCosine(
-        peak: schedule.learningRate, warmupSteps: schedule.warmupSteps, totalSteps: total,
-        minimum: schedule.learningRate / 10
-      ).rate(at: step)
-    case "one-cycle": return LearningRateSchedule.oneCycle(peak: schedule.learningRate, totalSteps: total).rate(at: step)
-    default: return schedule.learningRate
-    }
-  }
 
   func localWork(client: ClientID, state: inout LoRAClient, received: [Float], round: Int, worker: Int) -> LocalReport<[Float]> {
     let parameters = state.adapter.parameters
@@ -138,7 +131,7 @@ final class LoRAFederatedTask: FederatedTask, @unchecked Sendable {
         }
       }
       if let clip = schedule.gradientClip { clipGradientNorm(grads, maxNorm: clip) }
-      state.optimizer.step(parameters: parameters, gradients: grads, learningRate: learningRate(at: state.steps))
+      state.optimizer.step(parameters: parameters, gradients: grads, learningRate: learningRateSchedule.rate(at: state.steps))
       state.steps += 1
     }
     state.participations += 1

@@ -45,7 +45,7 @@ extension ScenarioDecoder {
       batchSize: s.int("batch_size", default: 8, in: 1...65_536) ?? 8,
       sequenceLength: s.int("sequence_length", default: nil as Int?, in: 1...1_000_000, optional: true),
       optimizer: optimizerConfig, learningRate: Float(s.double("lr", default: 1e-3, in: 0...10, openLower: true) ?? 1e-3),
-      learningRateSchedule: s.choice("lr_schedule", among: ["constant", "cosine", "one-cycle"], default: "constant") ?? "constant",
+      learningRateSchedule: s.choice("lr_schedule", among: LearningRateSchedule.names, default: "constant") ?? "constant",
       warmupSteps: s.int("warmup", default: 0, in: 0...10_000_000) ?? 0, gradientClip: clip > 0 ? Float(clip) : nil)
   }
 

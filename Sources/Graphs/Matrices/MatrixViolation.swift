@@ -70,6 +70,16 @@ extension DenseMatrix {
     return nil
   }
 
+}
+
+/// A mixing matrix, dense or sparse, that can name its first violation of symmetry and of
+/// (row or doubly) stochasticity; the yes/no checks follow from those.
+public protocol StochasticMatrixChecks {
+  func symmetryViolation(tolerance: Double) -> MatrixViolation?
+  func stochasticityViolation(doubly: Bool, tolerance: Double) -> MatrixViolation?
+}
+
+extension StochasticMatrixChecks {
   /// Whether the matrix is symmetric within `tolerance` (see `symmetryViolation`).
   public func isSymmetric(tolerance: Double = 1e-12) -> Bool {
     symmetryViolation(tolerance: tolerance) == nil
@@ -85,3 +95,6 @@ extension DenseMatrix {
     stochasticityViolation(doubly: true, tolerance: tolerance) == nil
   }
 }
+
+extension DenseMatrix: StochasticMatrixChecks {}
+extension MixingWeights: StochasticMatrixChecks {}

@@ -43,15 +43,4 @@ extension MixingWeights {
     return nil
   }
 
-  public func isSymmetric(tolerance: Double = 1e-12) -> Bool {
-    symmetryViolation(tolerance: tolerance) == nil
-  }
-
-  public func isRowStochastic(tolerance: Double = 1e-12) -> Bool {
-    stochasticityViolation(doubly: false, tolerance: tolerance) == nil
-  }
-
-  public func isDoublyStochastic(tolerance: Double = 1e-12) -> Bool {
-    stochasticityViolation(doubly: true, tolerance: tolerance) == nil
-  }
 }

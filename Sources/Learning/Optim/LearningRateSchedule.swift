@@ -33,3 +33,20 @@ public enum LearningRateSchedule: Codable, Sendable, Equatable, Hashable {
     }
   }
 }
+
+extension LearningRateSchedule {
+  /// The names scenarios and command lines use.
+  public static let names = ["constant", "cosine", "one-cycle"]
+
+  /// The schedule called `name` over `totalSteps` optimiser steps: `constant`, `cosine` (linear
+  /// warm-up, then cosine decay to a tenth of the peak) or `one-cycle`; nil for another name.
+  public static func named(_ name: String, peak: Float, warmupSteps: Int, totalSteps: Int) -> LearningRateSchedule? {
+    switch name {
+    case "constant": return .constant(peak)
+    case "cosine":
+      return .warmupCosine(peak: peak, warmupSteps: min(warmupSteps, totalSteps), totalSteps: totalSteps, minimum: peak / 10)
+    case "one-cycle": return .oneCycle(peak: peak, totalSteps: max(1, totalSteps))
+    default: return nil
+    }
+  }
+}

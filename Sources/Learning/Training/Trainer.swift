@@ -49,6 +49,8 @@ public final class Trainer {
   let workspaces: [Workspace]
   /// Gradient buffers of shards 1..<shards (shard 0 writes into `gradients`).
   let shardGradients: [ParameterSet]
+  /// Where each shard writes its gradients: `gradients`, then `shardGradients`.
+  let shardDestinations: [ParameterSet]
   var inputs: [Int32]
   var targets: [Int32]
 
@@ -85,6 +87,7 @@ public final class Trainer {
     }
     let layout = trainable.layout
     shardGradients = (1..<max(options.shards, 1)).map { _ in ParameterSet(layout: layout) }
+    shardDestinations = [gradients] + shardGradients
     inputs = [Int32](repeating: 0, count: options.batchSize * options.sequenceLength)
     targets = inputs
   }
@@ -123,7 +126,7 @@ public final class Trainer {
     let predicted = targets.reduce(0) { $0 + ($1 == ignoreIndex ? 0 : 1) }
     let shards = options.shards, shardRows = rows / shards
     let model = self.model, weights = self.weights, adapter = self.adapter, workspaces = self.workspaces
-    let destinations = [gradients] + shardGradients
+    let destinations = shardDestinations
     let isAdapter = adapter != nil
     let seed = options.seed, client = self.client, step = UInt32(truncatingIfNeeded: self.step)
     let results = ShardResults(count: shards)
