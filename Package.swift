@@ -95,7 +95,7 @@ let package = Package(
     .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
     .testTarget(name: "PrivacyTests", dependencies: ["Privacy", "Graphs", "Randomness"]),
     .testTarget(name: "DataTests", dependencies: ["Data", "Randomness"]),
-    .testTarget(name: "FedSimTests", dependencies: ["FedSim", "Aggregation", "Learning"]),
+    .testTarget(name: "FedSimTests", dependencies: ["FedSim", "Aggregation", "Learning", "Privacy", "Graphs"]),
     .testTarget(name: "AggregationTests", dependencies: ["Aggregation"]),
     .testTarget(name: "GraphsTests", dependencies: ["Graphs", "Randomness"]),
     .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Randomness"]),

@@ -44,12 +44,20 @@ struct RunCommand: ParsableCommand {
       cacheDirectory: URL(fileURLWithPath: "runs/.cache"))
     let terminal = isatty(STDERR_FILENO) != 0
     let quiet = self.quiet
+    let languageModel = scenario.task == .loraLM
+    // Without a terminal, about 50 log lines per run.
+    let logEvery = max(1, scenario.schedule.rounds / 50)
     do {
       let summary = try runner.run(
         log: { message in if !quiet { log(message) } },
         progress: { p in
           guard !quiet else { return }
-          let validation = p.meanValidationLoss.map { String(format: "  val loss %.4f (ppl %.2f)", $0, Foundation.exp($0)) } ?? ""
+          guard terminal || (p.round + 1) % logEvery == 0 || p.round + 1 == p.rounds else { return }
+          var validation =
+            p.meanValidationLoss.map {
+              languageModel ? String(format: "  val loss %.4f (ppl %.2f)", $0, Foundation.exp($0)) : String(format: "  val loss %.4g", $0)
+            } ?? ""
+          if let epsilon = p.epsilon { validation += String(format: "  ε %.3g", epsilon) }
           let eta =
             p.round + 1 < p.rounds
             ? String(format: "  ETA %.0fs", p.wallSeconds / Double(p.round + 1) * Double(p.rounds - p.round - 1)) : ""
@@ -63,11 +71,14 @@ struct RunCommand: ParsableCommand {
           }
         })
       if !quiet {
+        var result = String(format: "final mean validation loss %.4g", summary["final_mean_val_loss"] ?? .nan)
+        if let perplexity = summary["final_mean_val_perplexity"] { result += String(format: " (ppl %.2f)", perplexity) }
+        if let distance = summary["tail_mean_sq_distance"] { result += String(format: ", mean ‖x − x*‖² %.4g", distance) }
+        if let epsilon = summary["final_epsilon"] { result += String(format: ", ε %.4g", epsilon) }
         log(
           String(
-            format: "done: final mean validation loss %.4f (ppl %.2f), %.1f s simulated, %.1f s wall → %@",
-            summary["final_mean_val_loss"] ?? .nan, summary["final_mean_val_perplexity"] ?? .nan,
-            summary["simulated_time"] ?? .nan, summary["wall_time_s"] ?? .nan, output.path))
+            format: "done: %@, %.1f s simulated, %.1f s wall → %@", result, summary["simulated_time"] ?? .nan,
+            summary["wall_time_s"] ?? .nan, output.path))
       }
     } catch {
       FileHandle.standardError.write(Data(("error: \(error.description)\n").utf8))

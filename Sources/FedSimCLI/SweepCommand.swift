@@ -20,6 +20,7 @@ struct SweepCommand: ParsableCommand {
   @Option(name: .customLong("set"), help: "Override a field for every run: key.path=value (repeatable).") var overrides: [String] = []
   @Option(help: "Worker threads per run (never changes results).") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
   @Option(help: "Sweep directory (default: runs/<name>-sweep-<date-time>).") var out: String?
+  @Option(help: "A summary value to tabulate (repeatable; default: the task's main values).") var metric: [String] = []
   @Flag(help: "No per-run progress.") var quiet = false
 
   func validate() throws {
@@ -69,8 +70,7 @@ struct SweepCommand: ParsableCommand {
       }
       summaries.append(row)
     }
-    let (markdown, csv) = sweep.tables(
-      summaries, metrics: ["final_mean_val_loss", "final_mean_val_perplexity", "simulated_time", "wall_time_s"])
+    let (markdown, csv) = sweep.tables(summaries, metrics: metric.isEmpty ? defaultSweepMetrics(summaries) : metric)
     try markdown.write(to: root.appendingPathComponent("table.md"), atomically: true, encoding: .utf8)
     try csv.write(to: root.appendingPathComponent("table.csv"), atomically: true, encoding: .utf8)
     print(markdown)

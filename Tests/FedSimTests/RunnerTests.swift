@@ -119,15 +119,17 @@ import Testing
       let data = try ClientData.build(scenario.data, clients: scenario.clients, seed: scenario.seed)
       guard case .builtIn(let config, _, _) = scenario.model.base else { throw RunError.model("expected a built-in base") }
       let model = try DecoderLM(config: config)
-      let task = LoRAFederatedTask(
+      let learner = LoRALearner(
         model: model, weights: ParameterSet.llama(config, seed: 1, std: 0.2), lora: scenario.model.lora, data: data,
-        schedule: scenario.schedule, aggregator: try AggregatorRegistry.shared.make("fedavg", options: scenario.aggregator.options),
-        seed: 1, workers: 1)
+        schedule: scenario.schedule, seed: 1, workers: 1, perExample: false)
+      let task = Federation(
+        learner: learner, aggregator: try AggregatorRegistry.shared.make("fedavg", options: scenario.aggregator.options), privacy: nil,
+        seed: 1, runName: "fedprox", keysSeeded: true)
       // A received adapter with B ≠ 0, so the loss gradient moves every tensor.
       let received = task.global.enumerated().map { Float(($0.offset % 7) - 3) * 0.05 }
       var state = task.makeClientState(for: 0)
-      let report = task.localWork(client: 0, state: &state, received: received, round: 0, worker: 0)
-      return zip(report.message, received).reduce(0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) }.squareRoot()
+      let report = task.localWork(client: 0, state: &state, received: FederationMessage(values: received), round: 0, worker: 0)
+      return zip(report.message.values, received).reduce(0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) }.squareRoot()
     }
     let free = try drift(mu: 0), anchored = try drift(mu: 1.5)
     #expect(free > 0)

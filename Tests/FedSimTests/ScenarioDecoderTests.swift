@@ -45,7 +45,10 @@ import Testing
       "clients: 8\nschedule: {clients_per_round: 9}\n", 2, 31, "schedule.clients_per_round",
       "9 is out of range, expected an integer in 1...8", nil
     ),
-    ("aggregator: {name: fedavgg}\n", 1, 20, "aggregator.name", "'fedavgg' is not one of fedavg, gossip, local", "fedavg"),
+    (
+      "aggregator: {name: fedavgg}\n", 1, 20, "aggregator.name", "'fedavgg' is not one of cdp, decor, fedavg, gossip, ldp, local, trust",
+      "fedavg"
+    ),
     ("devices: {dropout: 1.5}\n", 1, 20, "devices.dropout", "1.5 is out of range, expected a number in [0, 1]", nil),
     (
       "devices: {speed: fast}\n", 1, 18, "devices.speed", "expected a positive number or one of log_normal, uniform, trace, found 'fast'",
@@ -69,10 +72,25 @@ import Testing
       nil
     ),
     ("schedule: {rounds: \"5\"}\n", 1, 20, "schedule.rounds", "expected an integer in 1...10000000, found the string \"5\"", nil),
-    ("model: [1, 2]\n", 1, 8, "model", "expected a mapping of base, lora, found a list", nil),
+    ("model: [1, 2]\n", 1, 8, "model", "expected a mapping of base, lora, init, found a list", nil),
     (
       "aggregator:\n  name: fedavg\n  options: {server_optimizer: adamm}\n", 3, 31, "aggregator.options.server_optimizer",
       "adamm is not valid, expected one of none, momentum, adam, yogi", nil
+    ),
+    (
+      "privacy: {clip: 1.0}\n", 1, 10, "privacy.sigma_cdp",
+      "missing required field (expected the private noise level (or target_epsilon to calibrate it))", nil
+    ),
+    (
+      "clients: 8\nprivacy: {sigma_cdp: 1, curious: [0, 9]}\n", 2, 38, "privacy.curious[1]", "expected a client id in 0...7, found '9'", nil
+    ),
+    ("privacy: {sigma_cdp: 1, level: users}\n", 1, 32, "privacy.level", "'users' is not one of user, example", "user"),
+    (
+      "privacy: {sigma_cdp: 1, delta: 1}\n", 1, 32, "privacy.delta", "1 is out of range, expected a number in (0, 0.999999999]", nil
+    ),
+    (
+      "data: {source: {kind: decor-quadratik}}\n", 1, 23, "data.source.kind",
+      "'decor-quadratik' is not one of markov, text-dir, jsonl, fortune, decor-quadratic, linear, logistic", "decor-quadratic"
     ),
   ]
 

@@ -179,3 +179,66 @@ final class AveragingTask: DecentralizedTask, @unchecked Sendable {
     #expect(task.inner.aggregations.allSatisfy { $0.clients.allSatisfy { $0 % 2 == 0 } && $0.clients.count == 5 })
   }
 }
+
+/// A task with a setup phase (a key exchange) and rounds without exchange.
+final class SetupTask: DecentralizedTask, @unchecked Sendable {
+  // @unchecked Sendable: `heard` is written only on the simulator thread.
+  typealias Message = [Double]
+  typealias NodeState = [Double]
+  var heard: [Set<ClientID>]
+  let exchangeEvery: Int
+
+  init(nodes: Int, exchangeEvery: Int = 1) {
+    heard = Array(repeating: [], count: nodes)
+    self.exchangeEvery = exchangeEvery
+  }
+
+  func makeNodeState(for node: ClientID) -> [Double] { [Double(node)] }
+  func serializedBytes(of message: [Double]) -> Int { 8 }
+  func localWorkFLOPs(node: ClientID, state: [Double]) -> Double { 1e9 }
+  func localWork(node: ClientID, state: inout [Double], round: Int, worker: Int) -> LocalReport<[Double]> {
+    LocalReport(message: state, weight: 1)
+  }
+  func combine(
+    node: ClientID, state: inout [Double], own: [Double], selfWeight: Double, neighbours: [WeightedMessage<[Double]>],
+    round: Int, worker: Int
+  ) {
+    state = [own[0] * selfWeight + neighbours.reduce(0) { $0 + $1.weight * $1.message[0] }]
+  }
+  func exchanges(round: Int) -> Bool { round % exchangeEvery == exchangeEvery - 1 }
+  func setupMessage(node: ClientID) -> [UInt8]? { [UInt8](repeating: UInt8(node), count: 32) }
+  func receiveSetup(node: ClientID, from peer: ClientID, message: [UInt8]) {
+    precondition(message == [UInt8](repeating: UInt8(peer), count: 32))
+    heard[node].insert(peer)
+  }
+}
+
+@Suite struct SetupPhaseTests {
+  @Test func setupMessagesReachEveryNeighbourDespiteLossesBeforeRoundOne() throws {
+    let link = LinkModel(latency: .constant(0.1), bandwidth: .constant(1000), lossProbability: 0.3)
+    let settings = SimulationSettings(clients: 8, seed: 2, devices: DeviceModel(speed: .constant(1e9)), network: NetworkModel(peer: link))
+    let task = SetupTask(nodes: 8)
+    let result = try GossipSimulation(
+      task: task, settings: settings, graph: try Graph.ring(n: 8), schedule: .synchronous(rounds: 2, deadline: nil)
+    )
+    .run()
+    let setup = try #require(result.setup)
+    #expect(setup.messages == 16)
+    #expect(setup.retransmissions > 0)
+    #expect(setup.bytes == 32 * (16 + setup.retransmissions))
+    #expect(task.heard.enumerated().allSatisfy { node, peers in peers == [(node + 1) % 8, (node + 7) % 8] })
+    // A message takes 0.132 s; a lost one is resent after 0.264 s: the first round starts after the last arrival.
+    #expect(setup.endTime >= 0.132 && result.rounds[0].startTime == setup.endTime)
+  }
+
+  @Test func roundsWithoutExchangeSendNothingAndKeepStates() throws {
+    let settings = SimulationSettings(clients: 4, network: NetworkModel(peer: LinkModel()))
+    let task = SetupTask(nodes: 4, exchangeEvery: 2)
+    let result = try GossipSimulation(
+      task: task, settings: settings, graph: try Graph.complete(n: 4), schedule: .synchronous(rounds: 4, deadline: nil)
+    )
+    .run()
+    #expect(result.rounds.map(\.bytesUp) == [0, 96, 0, 96])
+    #expect(result.rounds.map(\.aggregated) == [false, true, false, true])
+  }
+}

@@ -1,3 +1,5 @@
+import Randomness
+
 /// Who talks to whom in a round.
 public enum Communication: Sendable, Equatable {
   /// Clients send to a server, which sends a model back.
@@ -26,15 +28,48 @@ public struct Contribution: Sendable, Equatable {
   }
 }
 
+/// Where a shared tensor sits in a contribution's flat values.
+public struct TensorSpan: Sendable, Equatable {
+  public let name: String
+  public let offset: Int
+  /// Rows and columns of the matrix (a vector is one row).
+  public let rows: Int
+  public let columns: Int
+
+  public init(name: String, offset: Int, rows: Int, columns: Int) {
+    self.name = name
+    self.offset = offset
+    self.rows = rows
+    self.columns = columns
+  }
+}
+
 /// What an aggregator knows about the aggregation it performs.
 public struct AggregationContext: Sendable, Equatable {
   public let round: Int
   /// The run's seed: aggregators that draw random numbers derive their streams from it.
   public let seed: UInt64
+  /// The client that combines (neighbour side); nil on a server.
+  public let receiver: Int?
+  /// The named tensors of the flat values (empty when the task has no tensor structure).
+  public let tensors: [TensorSpan]
+  /// Standard deviation of the Gaussian noise a central (`.central` privacy) aggregator adds to
+  /// the sum of the contributions, in the contributions' units; 0 without privacy.
+  public let centralNoise: Double
 
-  public init(round: Int, seed: UInt64) {
+  public init(round: Int, seed: UInt64, receiver: Int? = nil, tensors: [TensorSpan] = [], centralNoise: Double = 0) {
     self.round = round
     self.seed = seed
+    self.receiver = receiver
+    self.tensors = tensors
+    self.centralNoise = centralNoise
+  }
+
+  /// The aggregation's own random stream for `purpose`: fresh every round, the same on every
+  /// run with the same seed.
+  public func randomStream(_ purpose: StreamPurpose) -> RandomStream {
+    RandomStream(
+      seed: seed, purpose: purpose, client: UInt32(truncatingIfNeeded: receiver ?? 0xFFFF_FFFF), round: UInt32(truncatingIfNeeded: round))
   }
 }
 
@@ -63,6 +98,25 @@ public protocol Aggregator: Sendable {
   /// Whether a named adapter tensor is shared (default: all of them).
   func shares(tensor name: String) -> Bool
 
+  /// The differential-privacy mechanism the clients and the receiver apply (default `.none`).
+  /// Its parameters (clip, noise levels, δ) come from the scenario's `privacy` section.
+  var privacy: PrivacyMechanism { get }
+
+  /// What a receiver needs to know about the senders' models besides their values (default: nothing).
+  var evidence: EvidenceRequest { get }
+
+  /// Whether clients exchange in `round` (default: every round). Rounds without exchange are
+  /// local training only: nothing is sent and nothing is mixed.
+  func exchanges(round: Int) -> Bool
+
+  /// Neighbour side: the weights the receiver gives itself and each sender, from the topology's
+  /// mixing weights and the evidence. The default keeps the topology's weights. The result is
+  /// used by `combine` and, when `recordsMixingWeights`, written to the run's metrics.
+  func mixingWeights(_ input: MixingInput) -> MixingRow
+
+  /// Whether the rows from `mixingWeights` are worth recording (personalised aggregators).
+  var recordsMixingWeights: Bool { get }
+
   /// Client side: μ of FedProx's proximal term (μ/2)‖w − w_received‖² added to every local step's
   /// loss (Li et al. 2020); 0 (the default) trains on the plain loss.
   var proximalStrength: Double { get }
@@ -80,6 +134,16 @@ public protocol Aggregator: Sendable {
 
 extension Aggregator {
   public func shares(tensor name: String) -> Bool { true }
+
+  public var privacy: PrivacyMechanism { .none }
+
+  public var evidence: EvidenceRequest { .none }
+
+  public func exchanges(round: Int) -> Bool { true }
+
+  public func mixingWeights(_ input: MixingInput) -> MixingRow { input.topology }
+
+  public var recordsMixingWeights: Bool { false }
 
   public var proximalStrength: Double { 0 }
 

@@ -72,6 +72,12 @@ public final class AggregatorOptions: @unchecked Sendable {
     return text
   }
 
+  /// The option's text as written, or nil when absent.
+  public func string(_ option: String) throws(AggregatorError) -> String? {
+    known.insert(option)
+    return values[option]
+  }
+
   /// Throws for the first option (in name order) no reader asked for.
   public func rejectUnknown() throws(AggregatorError) {
     if let unknown = values.keys.sorted().first(where: { !known.contains($0) }) {

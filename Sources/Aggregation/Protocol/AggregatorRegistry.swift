@@ -4,7 +4,9 @@ import Foundation
 /// registers its own with one line before running a scenario that names it.
 public final class AggregatorRegistry: @unchecked Sendable {
   // @unchecked Sendable: every access goes through `lock`.
-  public static let shared = AggregatorRegistry(builtIns: [FedAvg.self, LocalOnly.self, Gossip.self])
+  public static let shared = AggregatorRegistry(builtIns: [
+    FedAvg.self, LocalOnly.self, Gossip.self, TrustWeighted.self, Decor.self, LocalDPGossip.self, CentralDP.self,
+  ])
 
   private let lock = NSLock()
   private var types: [String: any Aggregator.Type] = [:]

@@ -27,6 +27,8 @@ public struct ClientData: Sendable {
         corpus = try JSONLinesReader(textField: textField, domainField: domainField).read(path: path)
       case .fortune(let paths):
         corpus = try FortuneReader().read(paths: paths)
+      case .decorQuadratic, .linear, .logistic:
+        throw RunError.data("the \(section.source) source feeds the convex tasks, not the language model")
       }
       let configuration = SplitConfiguration(
         trainFraction: section.trainFraction, validationFraction: section.validationFraction, testFraction: section.testFraction,
@@ -57,6 +59,10 @@ public struct ClientData: Sendable {
         test: (0..<clients).map { corpus.tokens(of: .test, client: $0, in: splits, terminated: true) },
         publicTokens: corpus.concatenatedTokens(splits.publicReference, terminated: true),
         domainNames: corpus.domainNames, entropyRates: entropy)
-    } catch { throw .data(error.description) }
+    } catch let error as RunError {
+      throw error
+    } catch let error as DataError {
+      throw .data(error.description)
+    } catch { throw .data("\(error)") }
   }
 }

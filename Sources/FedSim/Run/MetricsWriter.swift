@@ -3,7 +3,8 @@ import Learning
 
 /// A JSON value for metrics records (numbers print with full precision, keys sorted).
 enum JSONValue {
-  case int(Int), double(Double), string(String), bool(Bool)
+  case int(Int), double(Double), string(String), bool(Bool), null
+  indirect case array([JSONValue])
 
   var text: String {
     switch self {
@@ -11,6 +12,8 @@ enum JSONValue {
     case .double(let v): return v.isFinite ? "\(v)" : "null"
     case .string(let v): return jsonString(v)
     case .bool(let v): return v ? "true" : "false"
+    case .null: return "null"
+    case .array(let items): return "[" + items.map(\.text).joined(separator: ", ") + "]"
     }
   }
 }
@@ -53,7 +56,7 @@ final class MetricsWriter {
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
       try encoder.encode(resolved).write(to: directory.appendingPathComponent("resolved.json"), options: .atomic)
       let csv =
-        (["client,train_tokens,validation_tokens,participations,final_val_loss"] + clients.map { $0.joined(separator: ",") }).joined(
+        (["client,train_size,validation_size,participations,final_val_loss,epsilon"] + clients.map { $0.joined(separator: ",") }).joined(
           separator: "\n") + "\n"
       try csv.write(to: directory.appendingPathComponent("clients.csv"), atomically: true, encoding: .utf8)
       try (traceHash + "\n").write(to: directory.appendingPathComponent("trace.hash"), atomically: true, encoding: .utf8)

@@ -13,6 +13,8 @@ public struct RoundProgress: Sendable {
   public let meanValidationLoss: Double?
   public let bytesSent: Int
   public let wallSeconds: Double
+  /// The worst honest client's ε so far (private runs).
+  public let epsilon: Double?
 }
 
 /// Turns a scenario into a simulation and a run directory.
@@ -41,26 +43,10 @@ public struct Runner {
   @discardableResult
   public func run(log: @escaping (String) -> Void, progress: @escaping (RoundProgress) -> Void) throws(RunError) -> [String: Double] {
     let s = scenario
-    guard s.task == .loraLM else {
-      throw .unsupported(field: "task", value: s.task.rawValue, reason: "fedsim run drives the LoRA language-model task for now")
-    }
     if FileManager.default.fileExists(atPath: output.path) {
       throw .output(path: output.path, reason: "already exists; choose another --out (runs are never overwritten)")
     }
     let start = Date()
-    let data = try ClientData.build(s.data, clients: s.clients, seed: s.seed)
-    if let rates = data.entropyRates {
-      log(
-        "data: \(data.domainNames.count) Markov domains, entropy rates \(rates.map { String(format: "%.3f", $0) }.joined(separator: ", ")) nats/symbol (the loss floor)"
-      )
-    }
-    do { try FileManager.default.createDirectory(at: cacheDirectory, withIntermediateDirectories: true) } catch {
-      throw .output(path: cacheDirectory.path, reason: error.localizedDescription)
-    }
-    let (config, weights) = try BaseModel.prepare(
-      s.model, publicTokens: data.publicTokens, seed: s.seed, cacheDirectory: cacheDirectory, log: log)
-    let model: DecoderLM
-    do { model = try DecoderLM(config: config) } catch { throw .model(error.description) }
     let aggregator: any Aggregator
     do { aggregator = try AggregatorRegistry.shared.make(s.aggregator.name, options: s.aggregator.options) } catch {
       throw .unsupported(field: "aggregator", value: s.aggregator.name, reason: error.description)
@@ -73,15 +59,76 @@ public struct Runner {
           ? "schedule.mode \(s.schedule.mode.rawValue) needs an aggregator that exchanges with neighbours (e.g. gossip)"
           : "aggregator \(s.aggregator.name) exchanges with neighbours: use schedule.mode gossip or async-gossip")
     }
-    let task = LoRAFederatedTask(
-      model: model, weights: weights, lora: s.model.lora, data: data, schedule: s.schedule,
-      aggregator: aggregator, seed: s.seed, workers: workers)
+    if aggregator.privacy == .central && s.privacy?.level == .example {
+      throw .unsupported(
+        field: "privacy.level", value: "example", reason: "cdp adds its noise once per round on the server: use level user")
+    }
+    switch s.task {
+    case .loraLM:
+      guard !s.data.source.isConvex else {
+        throw .unsupported(field: "data.source.kind", value: "convex", reason: "task lora-lm needs text (markov, text-dir, jsonl, fortune)")
+      }
+      let data = try ClientData.build(s.data, clients: s.clients, seed: s.seed)
+      if let rates = data.entropyRates {
+        log(
+          "data: \(data.domainNames.count) Markov domains, entropy rates \(rates.map { String(format: "%.3f", $0) }.joined(separator: ", ")) nats/symbol (the loss floor)"
+        )
+      }
+      do { try FileManager.default.createDirectory(at: cacheDirectory, withIntermediateDirectories: true) } catch {
+        throw .output(path: cacheDirectory.path, reason: error.localizedDescription)
+      }
+      let (config, weights) = try BaseModel.prepare(
+        s.model, publicTokens: data.publicTokens, seed: s.seed, cacheDirectory: cacheDirectory, log: log)
+      let model: DecoderLM
+      do { model = try DecoderLM(config: config) } catch { throw .model(error.description) }
+      let learner = LoRALearner(
+        model: model, weights: weights, lora: s.model.lora, data: data, schedule: s.schedule, seed: s.seed, workers: workers,
+        perExample: s.privacy?.level == .example)
+      let sizes = (0..<s.clients).map { (data.train[$0].count, data.validation[$0].count) }
+      return try execute(learner: learner, aggregator: aggregator, sizes: sizes, start: start, log: log, progress: progress)
+    case .linearRegression, .logisticRegression:
+      let expected = s.task == .linearRegression ? "decor-quadratic or linear" : "logistic"
+      switch (s.task, s.data.source) {
+      case (.linearRegression, .decorQuadratic), (.linearRegression, .linear), (.logisticRegression, .logistic): break
+      default:
+        throw .unsupported(field: "data.source.kind", value: "\(s.data.source)", reason: "task \(s.task.rawValue) needs \(expected) data")
+      }
+      let learner = try ConvexLearner(
+        source: s.data.source, data: s.data, clients: s.clients, schedule: s.schedule, initialValue: s.model.convexInit, seed: s.seed)
+      let sizes = (0..<s.clients).map { (learner.trainProblems[$0].examples, learner.validation[$0].examples) }
+      return try execute(learner: learner, aggregator: aggregator, sizes: sizes, start: start, log: log, progress: progress)
+    }
+  }
+
+  func execute<L: LocalLearner>(
+    learner: L, aggregator: any Aggregator, sizes: [(train: Int, validation: Int)], start: Date, log: @escaping (String) -> Void,
+    progress: @escaping (RoundProgress) -> Void
+  ) throws(RunError) -> [String: Double] {
+    let s = scenario
+    let decentralized = s.schedule.mode == .gossip || s.schedule.mode == .asynchronousGossip
+    let varies = TopologyBuilder.varies(s.topology) && s.schedule.mode == .gossip
+    let fixedGraph: Graph? = decentralized && !varies ? try TopologyBuilder.graph(s.topology, clients: s.clients, seed: s.seed) : nil
+    let privacy = try PrivacyPlan.make(
+      s.privacy, mechanism: aggregator.privacy, aggregator: s.aggregator.name, graph: fixedGraph, clients: s.clients,
+      rounds: s.schedule.rounds, localSteps: learner.localSteps, batchSize: learner.batchSize,
+      examples: (0..<s.clients).map { learner.exampleCount(client: $0) }, seed: s.seed)
+    if let privacy {
+      let noise =
+        privacy.mechanism == .correlated
+        ? "σ_cdp = \(privacy.sigmaCDP), σ_cor = \(privacy.sigmaCor)"
+        : privacy.mechanism == .central ? "σ (sum) = \(privacy.sigmaCDP)" : "σ = \(privacy.sigmaCDP)"
+      let final = (0..<s.clients).compactMap { privacy.epsilon(client: $0, rounds: s.schedule.rounds) }.max() ?? .nan
+      log(
+        "privacy: \(privacy.mechanism.rawValue) noise at \(privacy.level.rawValue) level, C = \(privacy.clip), \(noise), δ = \(privacy.delta); ε after \(s.schedule.rounds) rounds ≤ \(String(format: "%.4g", final))"
+      )
+    }
+    let federation = Federation(
+      learner: learner, aggregator: aggregator, privacy: privacy, seed: s.seed, runName: s.name,
+      keysSeeded: (s.privacy?.keys ?? .seeded) == .seeded)
     let settings = SimulationSettings(
-      clients: s.clients, seed: s.seed, workers: workers, devices: s.devices, network: s.network,
-      keepsTrace: s.output.writeTrace)
-    let gossipTask = LoRAGossipTask(local: task)
-    var serverSimulation: ServerSimulation<LoRAFederatedTask>?
-    var gossipSimulation: GossipSimulation<LoRAGossipTask>?
+      clients: s.clients, seed: s.seed, workers: workers, devices: s.devices, network: s.network, keepsTrace: s.output.writeTrace)
+    var serverSimulation: ServerSimulation<Federation<L>>?
+    var gossipSimulation: GossipSimulation<Federation<L>>?
     do {
       switch s.schedule.mode {
       case .gossip, .asynchronousGossip:
@@ -89,31 +136,29 @@ public struct Runner {
           s.schedule.mode == .gossip
           ? .synchronous(rounds: s.schedule.rounds, deadline: s.schedule.deadline) : .asynchronous(iterations: s.schedule.rounds)
         let rule = TopologyBuilder.mixing(s.topology.mixing)
-        if TopologyBuilder.varies(s.topology) && s.schedule.mode == .gossip {
+        if let fixedGraph {
+          gossipSimulation = try GossipSimulation(task: federation, settings: settings, graph: fixedGraph, mixing: rule, schedule: schedule)
+        } else {
           let topology = s.topology, clients = s.clients, seed = s.seed
           _ = try TopologyBuilder.graph(topology, clients: clients, seed: seed)  // fail early on a bad topology
           gossipSimulation = try GossipSimulation(
-            task: gossipTask, settings: settings,
+            task: federation, settings: settings,
             graphForRound: { round throws(GraphError) in
               do { return try TopologyBuilder.graph(topology, clients: clients, seed: seed, round: round) } catch {
                 throw GraphError.invalidParameter(generator: topology.kind, parameter: "round", value: "\(round)", expected: "\(error)")
               }
             }, mixing: rule, schedule: schedule)
-        } else {
-          gossipSimulation = try GossipSimulation(
-            task: gossipTask, settings: settings, graph: try TopologyBuilder.graph(s.topology, clients: s.clients, seed: s.seed),
-            mixing: rule, schedule: schedule)
         }
       case .bufferedAsynchronous:
         serverSimulation = try ServerSimulation(
-          task: task, settings: settings,
+          task: federation, settings: settings,
           mode: .bufferedAsynchronous(
             BufferedAsynchronous(
               serverUpdates: s.schedule.rounds, concurrency: s.schedule.concurrency, bufferSize: s.schedule.bufferSize,
               maxStaleness: s.schedule.maxStaleness)))
       case .synchronous:
         serverSimulation = try ServerSimulation(
-          task: task, settings: settings,
+          task: federation, settings: settings,
           mode: .synchronous(
             SynchronousRounds(
               rounds: s.schedule.rounds, clientsPerRound: s.schedule.clientsPerRound, overSelection: s.schedule.overSelection,
@@ -128,9 +173,10 @@ public struct Runner {
     let temporary = output.deletingLastPathComponent().appendingPathComponent(
       ".\(output.lastPathComponent).partial-\(ProcessInfo.processInfo.processIdentifier)")
     let writer = try MetricsWriter(directory: temporary)
-    let evaluator = Evaluator(task: task, data: data, workers: workers)
     var bytes = 0
     var lastValidation: [Double] = []
+    var distances: [Double] = []
+    var lastEpsilons: [Double?] = []
     let onRound: (RoundSummary) -> Void = { summary in
       bytes += summary.bytesUp + summary.bytesDown
       let isLast = summary.round + 1 == s.schedule.rounds
@@ -138,16 +184,19 @@ public struct Runner {
       var splitMeans: [String: Double] = [:]
       if (summary.round + 1) % s.evaluation.every == 0 || isLast {
         for split in s.evaluation.splits {
-          let losses = evaluator.losses(split: split)
-          if split == "validation" { lastValidation = losses.map(\.mean) }
-          for (client, loss) in losses.enumerated() where loss.tokens > 0 {
-            writer.line([
+          let evaluations = federation.evaluate(split: split, clientCount: s.clients, workers: workers)
+          if split == "validation" { lastValidation = evaluations.map { $0.count > 0 ? $0.loss : .nan } }
+          for (client, evaluation) in evaluations.enumerated() where evaluation.count > 0 {
+            var record: [String: JSONValue] = [
               "kind": .string("client_eval"), "round": .int(summary.round), "client": .int(client), "split": .string(split),
-              "loss": .double(loss.mean), "perplexity": .double(loss.perplexity), "accuracy": .double(loss.accuracy),
-              "tokens": .int(loss.tokens), "sim_time": .double(summary.endTime),
-            ])
+              "loss": .double(evaluation.loss), "count": .int(evaluation.count), "sim_time": .double(summary.endTime),
+            ]
+            if let accuracy = evaluation.accuracy { record["accuracy"] = .double(accuracy) }
+            if let perplexity = evaluation.perplexity { record["perplexity"] = .double(perplexity) }
+            writer.line(record)
           }
-          splitMeans[split] = mean(losses.filter { $0.tokens > 0 }.map(\.mean))
+          splitMeans[split] = mean(evaluations.filter { $0.count > 0 }.map(\.loss))
+          if let accuracy = mean(evaluations.compactMap(\.accuracy).filter(\.isFinite)) { splitMeans["\(split)_accuracy"] = accuracy }
         }
         validation = splitMeans["validation"]
       }
@@ -160,19 +209,36 @@ public struct Runner {
         "wall_time_s": .double(Date().timeIntervalSince(start)),
       ]
       if let train = summary.clientMetrics["train_loss"] { record["mean_train_loss"] = .double(train) }
-      if decentralized { record["consensus_distance"] = .double(gossipTask.consensusDistance()) }
+      if decentralized { record["consensus_distance"] = .double(federation.consensusDistance()) }
+      if let distance = federation.meanSquaredDistanceToOptimum(clientCount: s.clients) {
+        record["mean_sq_distance"] = .double(distance)
+        distances.append(distance)
+      }
+      if let epsilons = federation.epsilons(clientCount: s.clients) {
+        lastEpsilons = epsilons
+        record["epsilon"] = .double(epsilons.compactMap { $0 }.max() ?? 0)
+        record["epsilon_clients"] = .array(epsilons.map { $0.map(JSONValue.double) ?? .null })
+      }
+      for (key, value) in splitMeans where key.hasSuffix("_accuracy") { record["mean_\(key)"] = .double(value) }
       if let test = splitMeans["test"] { record["mean_test_loss"] = .double(test) }
       if let train = splitMeans["train"] { record["mean_train_eval_loss"] = .double(train) }
       if let validation {
         record["mean_val_loss"] = .double(validation)
-        record["mean_val_perplexity"] = .double(Foundation.exp(validation))
+        if L.self == LoRALearner.self { record["mean_val_perplexity"] = .double(Foundation.exp(validation)) }
       }
       writer.line(record)
+      if let matrix = federation.mixingMatrix(round: summary.round, clientCount: s.clients) {
+        writer.line([
+          "kind": .string("mixing"), "round": .int(summary.round),
+          "matrix": .array(matrix.map { row in .array(row.map(JSONValue.double)) }),
+        ])
+      }
       progress(
         RoundProgress(
           round: summary.round, rounds: s.schedule.rounds, simulatedTime: summary.endTime,
           meanTrainLoss: summary.clientMetrics["train_loss"] ?? .nan, meanValidationLoss: validation,
-          bytesSent: bytes, wallSeconds: Date().timeIntervalSince(start)))
+          bytesSent: bytes, wallSeconds: Date().timeIntervalSince(start),
+          epsilon: lastEpsilons.isEmpty ? nil : lastEpsilons.compactMap { $0 }.max()))
     }
     let result: SimulationResult
     do {
@@ -186,23 +252,50 @@ public struct Runner {
         throw SimulationError.stalled(time: 0, reason: "no simulation was built")
       }
     } catch { throw .simulation("\(error)") }
+    if let error = federation.setupError { throw error }
+    if let setup = result.setup {
+      writer.line([
+        "kind": .string("setup"), "messages": .int(setup.messages), "bytes": .int(setup.bytes),
+        "retransmissions": .int(setup.retransmissions), "sim_time": .double(setup.endTime),
+      ])
+    }
 
     let finalValidation = mean(lastValidation.filter { !$0.isNaN }) ?? .nan
-    let summary: [String: Double] = [
+    var summary: [String: Double] = [
       "clients": Double(s.clients), "rounds": Double(result.rounds.count), "simulated_time": result.simulatedTime,
-      "final_mean_val_loss": finalValidation, "final_mean_val_perplexity": Foundation.exp(finalValidation),
-      "wall_time_s": Date().timeIntervalSince(start), "clients_with_state": Double(result.clientsWithState),
+      "final_mean_val_loss": finalValidation, "wall_time_s": Date().timeIntervalSince(start),
+      "clients_with_state": Double(result.clientsWithState),
     ]
+    if L.self == LoRALearner.self { summary["final_mean_val_perplexity"] = Foundation.exp(finalValidation) }
+    if let last = distances.last {
+      summary["final_mean_sq_distance"] = last
+      let tail = distances.suffix(s.evaluation.tail)
+      summary["tail_mean_sq_distance"] = tail.reduce(0, +) / Double(tail.count)
+    }
+    if let privacy {
+      summary["final_epsilon"] = lastEpsilons.compactMap { $0 }.max() ?? 0
+      summary["sigma_cdp"] = privacy.sigmaCDP
+      summary["sigma_cor"] = privacy.sigmaCor
+      summary["clip"] = privacy.clip
+      summary["delta"] = privacy.delta
+    }
+    let adapters: [Adapter]
+    if s.output.saveAdapters, let lora = learner as? LoRALearner {
+      adapters = (0..<s.clients).map { lora.adapter(federation.currentValues(of: $0)) }
+    } else {
+      adapters = []
+    }
     try writer.finish(
       summary: summary, name: s.name, traceHash: result.trace.hexDigest, scenarioText: scenarioText, resolved: s, overrides: overrides,
       clients: (0..<s.clients).map { client in
         [
-          String(client), String(data.train[client].count), String(data.validation[client].count),
-          String(task.clients[client]?.participations ?? 0), lastValidation.indices.contains(client) ? String(lastValidation[client]) : "",
+          String(client), String(sizes[client].train), String(sizes[client].validation),
+          String(federation.clients[client]?.participations ?? 0),
+          lastValidation.indices.contains(client) && !lastValidation[client].isNaN ? String(lastValidation[client]) : "",
+          lastEpsilons.indices.contains(client) ? lastEpsilons[client].map { String($0) } ?? "" : "",
         ]
       },
-      trace: s.output.writeTrace ? result.trace.jsonLines() : nil,
-      adapters: s.output.saveAdapters ? (0..<s.clients).map { task.currentAdapter(of: $0) } : [])
+      trace: s.output.writeTrace ? result.trace.jsonLines() : nil, adapters: adapters)
     do { try FileManager.default.moveItem(at: temporary, to: output) } catch {
       throw .output(path: output.path, reason: "could not move the finished run into place: \(error.localizedDescription)")
     }
@@ -211,20 +304,3 @@ public struct Runner {
 }
 
 func mean(_ values: [Double]) -> Double? { values.isEmpty ? nil : values.reduce(0, +) / Double(values.count) }
-
-/// Each client's loss on one of its splits with the adapter it would use now, in parallel.
-struct Evaluator {
-  let task: LoRAFederatedTask
-  let data: ClientData
-  let workers: Int
-
-  func losses(split: String) -> [LossSum] {
-    let adapters = (0..<data.validation.count).map { task.currentAdapter(of: $0) }
-    let model = task.model, weights = task.weights, length = task.sequenceLength
-    let texts = split == "test" ? data.test : split == "train" ? data.train : data.validation
-    return WorkerPool(workers: workers).map(Array(adapters.enumerated())) { item, _ in
-      let windows = TokenWindows(tokens: texts[item.offset], length: length)
-      return (try? evaluateLoss(model: model, weights: weights, adapter: item.element, windows: windows)) ?? LossSum()
-    }
-  }
-}

@@ -79,7 +79,7 @@ public struct Sweep {
       for metric in metrics {
         let values = runs.compactMap { $0[metric] }.filter { $0.isFinite }
         let (m, s) = meanAndStandardDeviation(values)
-        cells.append(String(format: "%.4f ± %.4f", m, s))
+        cells.append(formatCell(m, s))
         csvCells += ["\(m)", "\(s)"]
       }
       cells.append(String(runs.count))
@@ -89,6 +89,23 @@ public struct Sweep {
     }
     return (markdown, csv)
   }
+}
+
+/// Four decimals for values of order one, four significant digits for small or large ones.
+func formatCell(_ m: Double, _ s: Double) -> String {
+  let magnitude = abs(m)
+  if magnitude == 0 || (magnitude >= 0.01 && magnitude < 1e5) || !m.isFinite { return String(format: "%.4f ± %.4f", m, s) }
+  return String(format: "%.4g ± %.2g", m, s)
+}
+
+/// The summary values a sweep table shows by default: those every run reported, in a fixed order.
+public func defaultSweepMetrics(_ summaries: [[[String: Double]]]) -> [String] {
+  let candidates = [
+    "tail_mean_sq_distance", "final_mean_sq_distance", "final_mean_val_loss", "final_mean_val_perplexity", "final_epsilon",
+    "simulated_time", "wall_time_s",
+  ]
+  let runs = summaries.flatMap { $0 }
+  return candidates.filter { key in !runs.isEmpty && runs.allSatisfy { $0[key] != nil } }
 }
 
 /// Mean and sample standard deviation (0 for fewer than two values; NaN for none).

@@ -16,6 +16,8 @@ public struct Scenario: Sendable, Equatable, Codable {
   public var network: NetworkModel
   public var schedule: ScheduleSection
   public var aggregator: AggregatorSection
+  /// Differential privacy (clipping, noise, accounting); nil for a non-private run.
+  public var privacy: PrivacySection?
   public var evaluation: EvaluationSection
   public var output: OutputSection
 
@@ -37,6 +39,8 @@ public struct ModelSection: Sendable, Equatable, Codable {
 
   public var base: Base
   public var lora: LoRAConfig
+  /// The initial value of every coordinate of a convex task's model (x⁰).
+  public var convexInit: Double
 }
 
 /// Where the text comes from and how it is spread over clients.
@@ -46,6 +50,20 @@ public struct DataSection: Sendable, Equatable, Codable {
     case textDirectory(path: String, domainPerFolder: Bool)
     case jsonLines(path: String, textField: String, domainField: String)
     case fortune(paths: [String])
+    /// Decor's synthetic least squares: f_i(x) = ½‖A_i x − b_i‖², A_i = ((i+1)/√n) I, b_i ~ N(0, ζ/(i+1)² I).
+    case decorQuadratic(dimension: Int, zeta: Double)
+    /// Linear regression with per-client concept shift.
+    case linear(dimension: Int, examples: Int, noise: Double, heterogeneity: Double)
+    /// Logistic regression with per-client covariate shift and an L2 term.
+    case logistic(dimension: Int, examples: Int, heterogeneity: Double, l2: Double)
+
+    /// Whether the source feeds a convex task (rather than the language model).
+    public var isConvex: Bool {
+      switch self {
+      case .decorQuadratic, .linear, .logistic: return true
+      default: return false
+      }
+    }
   }
 
   public enum Partition: Sendable, Equatable, Codable {
@@ -122,6 +140,47 @@ public struct EvaluationSection: Sendable, Equatable, Codable {
   /// Evaluate every k rounds (and after the last).
   public var every: Int
   public var splits: [String]
+  /// Rounds at the end over which `tail_*` summary values are averaged.
+  public var tail: Int
+}
+
+/// Differential privacy of a run: what is clipped, how much noise, how it is accounted.
+public struct PrivacySection: Sendable, Equatable, Codable {
+  public enum Level: String, Sendable, Equatable, CaseIterable, Codable {
+    /// The whole local update is clipped: one user's data is the unit of privacy.
+    case user
+    /// Each example's gradient is clipped and the batch averaged (DP-SGD): one example is the unit.
+    case example
+  }
+
+  public enum Curious: Sendable, Equatable, Codable {
+    case users([Int])
+    /// The worst single curious user, for every honest user.
+    case worstSingle
+  }
+
+  public enum KeySource: String, Sendable, Equatable, CaseIterable, Codable {
+    /// Key pairs derived from the run's seed: reproducible runs.
+    case seeded
+    /// Key pairs from OpenSSL's CSPRNG, as a deployment would: the run is not reproducible.
+    case system
+  }
+
+  public var level: Level
+  /// C: the clipping norm.
+  public var clip: Double
+  /// Private noise std (decor, ldp) or the std of the noise on the sum (cdp), in gradient units;
+  /// nil when calibrated from `targetEpsilon`.
+  public var sigmaCDP: Double?
+  /// Correlated noise std (decor); nil when calibrated from `targetEpsilon`.
+  public var sigmaCor: Double?
+  /// Calibrate the missing noise level so the run ends at this ε.
+  public var targetEpsilon: Double?
+  public var delta: Double
+  public var curious: Curious
+  public var keys: KeySource
+  /// Amplification theorem for example-level accounting.
+  public var subsampling: String
 }
 
 public struct OutputSection: Sendable, Equatable, Codable {

@@ -88,7 +88,8 @@ extension ScenarioDecoder {
         s["splits"], s.child("splits"), "'\(split)' is not one of train, validation, test",
         suggestion: closestMatch(to: split, among: ["train", "validation", "test"]))
     }
-    return EvaluationSection(every: s.int("every", default: 1, in: 1...10_000_000) ?? 1, splits: splits)
+    return EvaluationSection(
+      every: s.int("every", default: 1, in: 1...10_000_000) ?? 1, splits: splits, tail: s.int("tail", default: 1, in: 1...10_000_000) ?? 1)
   }
 
   static func output(_ s: Section, resolve: (String?) -> String?) -> OutputSection {

@@ -12,8 +12,11 @@ extension ScenarioDecoder {
       allowed: [
         "kind", "domains", "vocabulary", "order", "concentration", "documents_per_domain",
         "document_length", "path", "paths", "domain_per", "text_field", "domain_field",
+        "dimension", "zeta", "examples", "noise", "heterogeneity", "l2",
       ])
-    let kind = source.choice("kind", among: ["markov", "text-dir", "jsonl", "fortune"], default: "markov") ?? "markov"
+    let kind =
+      source.choice("kind", among: ["markov", "text-dir", "jsonl", "fortune", "decor-quadratic", "linear", "logistic"], default: "markov")
+      ?? "markov"
     let sourceValue: DataSection.Source
     switch kind {
     case "text-dir":
@@ -24,6 +27,22 @@ extension ScenarioDecoder {
       sourceValue = .jsonLines(
         path: resolve(source.string("path", required: true)) ?? "", textField: source.string("text_field", default: "text") ?? "text",
         domainField: source.string("domain_field", default: "domain") ?? "domain")
+    case "decor-quadratic":
+      sourceValue = .decorQuadratic(
+        dimension: source.int("dimension", default: 10, in: 1...100_000) ?? 10,
+        zeta: source.double("zeta", default: 1, in: 0...1e6) ?? 1)
+    case "linear":
+      sourceValue = .linear(
+        dimension: source.int("dimension", default: 10, in: 1...100_000) ?? 10,
+        examples: source.int("examples", default: 100, in: 2...10_000_000) ?? 100,
+        noise: source.double("noise", default: 0.1, in: 0...1e6) ?? 0.1,
+        heterogeneity: source.double("heterogeneity", default: 0.5, in: 0...1e6) ?? 0.5)
+    case "logistic":
+      sourceValue = .logistic(
+        dimension: source.int("dimension", default: 10, in: 1...100_000) ?? 10,
+        examples: source.int("examples", default: 200, in: 2...10_000_000) ?? 200,
+        heterogeneity: source.double("heterogeneity", default: 1, in: 0...1e6) ?? 1,
+        l2: source.double("l2", default: 1e-3, in: 0...1e6) ?? 1e-3)
     case "fortune":
       let paths = source.strings("paths") ?? ["/usr/share/games/fortunes"]
       sourceValue = .fortune(paths: paths.map { resolve($0) ?? $0 })

@@ -44,11 +44,6 @@ public enum ScenarioDecoder {
       guard let path, let baseDirectory, !path.hasPrefix("/") else { return path }
       return baseDirectory.appendingPathComponent(path).path
     }
-    if top.contains("privacy") {
-      reader.report(
-        top["privacy"], "privacy",
-        "the privacy section is not supported by fedsim run yet (the accountant is available as `fedsim privacy`)")
-    }
     let clients = top.int("clients", default: 16, in: 1...10_000_000) ?? 16
     let task =
       Scenario.TaskKind(rawValue: top.choice("task", among: Scenario.TaskKind.allCases.map(\.rawValue), default: "lora-lm") ?? "lora-lm")
@@ -59,7 +54,7 @@ public enum ScenarioDecoder {
       seed: UInt64(seedValue),
       task: task,
       clients: clients,
-      model: model(top.section("model", allowed: ["base", "lora"]), resolve: resolve),
+      model: model(top.section("model", allowed: ["base", "lora", "init"]), resolve: resolve),
       data: data(top.section("data", allowed: ["source", "partition", "splits", "target", "public_fraction"]), resolve: resolve),
       topology: topology(
         top.section(
@@ -70,7 +65,8 @@ public enum ScenarioDecoder {
       network: network(top.section("network", allowed: ["uplink", "downlink", "peer"]), resolve: resolve),
       schedule: schedule(top.section("schedule", allowed: scheduleKeys), clients: clients),
       aggregator: aggregator(top.section("aggregator", allowed: ["name", "options"])),
-      evaluation: evaluation(top.section("evaluation", allowed: ["every", "splits"])),
+      privacy: top.contains("privacy") ? privacy(top.section("privacy", allowed: privacyKeys), clients: clients) : nil,
+      evaluation: evaluation(top.section("evaluation", allowed: ["every", "splits", "tail"])),
       output: output(top.section("output", allowed: ["dir", "adapters", "trace"]), resolve: resolve))
   }
 
@@ -127,6 +123,6 @@ public enum ScenarioDecoder {
       alpha: Float(lora.double("alpha", default: 16, in: 0...1e6, openLower: true) ?? 16),
       useRSLoRA: lora.bool("rslora", default: false), dropout: Float(lora.double("dropout", default: 0, in: 0...0.99) ?? 0),
       targets: targets.isEmpty ? Set(Projection.allCases) : targets)
-    return ModelSection(base: baseValue, lora: config)
+    return ModelSection(base: baseValue, lora: config, convexInit: s.double("init", default: 0, in: -1e6...1e6) ?? 0)
   }
 }

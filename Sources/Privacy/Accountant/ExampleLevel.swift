@@ -37,6 +37,26 @@ public struct ExampleLevelGuarantee: Sendable, Hashable {
   public let order: Int
 }
 
+extension ExampleLevelGuarantee {
+  /// The subsampled per-round curve ε′(α), α = 2…256, of a user whose user-level per-round loss
+  /// (with clip C) is `rho`, when each example is clipped to C and a batch of b averaged.
+  public static func roundCurve(rho: Double, batchSize: Double, samplingRate q: Double, bound: SubsamplingBound) throws(AccountantError)
+    -> RDPCurve
+  {
+    try AccountantError.requirePositive(batchSize, name: "batch size")
+    try AccountantError.requireRate(q, name: "sampling rate", allowZero: false)
+    let rhoB = rho / (batchSize * batchSize)
+    switch bound {
+    case .withoutReplacement:
+      return try SubsampledRDP.withoutReplacement(samplingRate: q, maximumOrder: 256) { Double($0) * rhoB }
+    case .poisson:
+      let sigma = 1 / (2 * rhoB).squareRoot()
+      let poisson = try PoissonSubsampledGaussian.curve(samplingRate: q, noiseMultiplier: sigma, orders: RDPCurve.integerOrders)
+      return RDPCurve(uncheckedOrders: poisson.orders, values: zip(poisson.orders, poisson.values).map { min($1, $0 * rhoB) })
+    }
+  }
+}
+
 extension SecLDPStepLoss {
   /// The example-level guarantee after `steps` rounds at `delta`.
   ///
@@ -49,15 +69,7 @@ extension SecLDPStepLoss {
     try AccountantError.requireSteps(steps)
     try AccountantError.requireProbability(delta, name: "delta")
     let rhoB = rho / (batchSize * batchSize)
-    let curve: RDPCurve
-    switch bound {
-    case .withoutReplacement:
-      curve = try SubsampledRDP.withoutReplacement(samplingRate: q, maximumOrder: 256) { Double($0) * rhoB }
-    case .poisson:
-      let sigma = 1 / (2 * rhoB).squareRoot()
-      let poisson = try PoissonSubsampledGaussian.curve(samplingRate: q, noiseMultiplier: sigma, orders: RDPCurve.integerOrders)
-      curve = RDPCurve(uncheckedOrders: poisson.orders, values: zip(poisson.orders, poisson.values).map { min($1, $0 * rhoB) })
-    }
+    let curve = try ExampleLevelGuarantee.roundCurve(rho: rho, batchSize: batchSize, samplingRate: q, bound: bound)
     let loss = try curve.composed(steps: steps).classicEpsilon(delta: delta)
     return ExampleLevelGuarantee(
       bound: bound, batchSize: batchSize, samplingRate: q, steps: steps, delta: delta, rhoPerBatch: rhoB,

@@ -30,10 +30,21 @@ public protocol DecentralizedTask: AnyObject, Sendable {
   /// Called on the simulator thread after each synchronous round (or at the end of an
   /// asynchronous run) with every node's state, for metrics such as the consensus distance.
   func observe(round: Int, time: SimulatedTime, states: [NodeState])
+  /// Whether nodes exchange messages in `round` (default: always). In a round without exchange
+  /// each node only does local work, then combines with no neighbours.
+  func exchanges(round: Int) -> Bool
+  /// A message `node` sends once to each neighbour before the first round (e.g. a public key),
+  /// or nil (the default) for no setup phase. Setup messages are retransmitted until delivered.
+  func setupMessage(node: ClientID) -> [UInt8]?
+  /// Delivery of a neighbour's setup message, on the simulator thread.
+  func receiveSetup(node: ClientID, from peer: ClientID, message: [UInt8])
 }
 
 extension DecentralizedTask {
   public func observe(round: Int, time: SimulatedTime, states: [NodeState]) {}
+  public func exchanges(round: Int) -> Bool { true }
+  public func setupMessage(node: ClientID) -> [UInt8]? { nil }
+  public func receiveSetup(node: ClientID, from peer: ClientID, message: [UInt8]) {}
 }
 
 /// Synchronous or asynchronous gossip.

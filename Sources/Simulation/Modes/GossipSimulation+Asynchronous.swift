@@ -21,7 +21,7 @@ extension GossipSimulation {
           if (mailbox[to][from]?.iteration ?? -1) < k { mailbox[to][from] = (message, k) }
         }
       case .retry(let node): startIteration(node)
-      case .roundDeadline: break
+      case .roundDeadline, .setupDelivered: break
       }
     }
     for (k, var summary) in asyncSummaries.enumerated() where summary.selected > 0 {
@@ -72,7 +72,8 @@ extension GossipSimulation {
     var neighbours: [WeightedMessage<Task.Message>] = []
     var selfWeight = 1.0
     var summary = asyncSummaries[k]
-    for entry in weights.row(node) where entry.node != node {
+    let exchanging = task.exchanges(round: k)
+    for entry in weights.row(node) where entry.node != node && exchanging {
       guard let latest = mailbox[node][entry.node] else { continue }
       neighbours.append(WeightedMessage(peer: entry.node, message: latest.message, weight: entry.weight, staleness: k - latest.iteration))
       selfWeight -= entry.weight
@@ -86,7 +87,7 @@ extension GossipSimulation {
     summary.endTime = max(summary.endTime, now)
     // Send the new message to every neighbour.
     let bytes = task.serializedBytes(of: report.message)
-    for entry in weights.row(node) where entry.node != node {
+    for entry in weights.row(node) where entry.node != node && exchanging {
       let peerLink = link(node, entry.node)
       summary.bytesUp += bytes
       trace.record(now, "send", client: node, peer: entry.node, round: k, bytes: bytes)

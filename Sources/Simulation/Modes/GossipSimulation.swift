@@ -8,6 +8,7 @@ public final class GossipSimulation<Task: DecentralizedTask> {
     case delivered(from: ClientID, to: ClientID, Int)
     case roundDeadline(Int)
     case retry(ClientID)
+    case setupDelivered(from: ClientID, to: ClientID, attempt: Int)
   }
 
   public let task: Task
@@ -34,6 +35,7 @@ public final class GossipSimulation<Task: DecentralizedTask> {
   var mixed: [Bool] = []
   var active: [Bool] = []
   var roundOpen = false
+  var exchangeThisRound = true
   var current = RoundSummary(round: 0, startTime: 0)
 
   // Asynchronous.
@@ -99,11 +101,58 @@ public final class GossipSimulation<Task: DecentralizedTask> {
   }
 
   public func run() throws(SimulationError) -> SimulationResult {
+    let setup = try runSetup()
     switch schedule {
     case .synchronous(let rounds, let deadline): try runSynchronous(rounds: rounds, deadline: deadline)
     case .asynchronous(let iterations): try runAsynchronous(iterations: iterations)
     }
-    return SimulationResult(rounds: summaries, trace: trace, simulatedTime: now, clientsWithState: states.count)
+    var result = SimulationResult(rounds: summaries, trace: trace, simulatedTime: now, clientsWithState: states.count)
+    result.setup = setup
+    return result
+  }
+
+  // MARK: - Setup
+
+  /// Every node sends its setup message to each neighbour of the (first) graph; a lost message is
+  /// sent again after twice its transfer time. Rounds start when the last one has arrived.
+  func runSetup() throws(SimulationError) -> SetupSummary? {
+    let payloads = (0..<settings.clients).map { task.setupMessage(node: $0) }
+    guard payloads.contains(where: { $0 != nil }) else { return nil }
+    var summary = SetupSummary()
+    func send(_ from: ClientID, _ to: ClientID, attempt: Int) {
+      guard let payload = payloads[from] else { return }
+      let peerLink = link(from, to)
+      summary.bytes += payload.count
+      trace.record(now, "setup-send", client: from, peer: to, bytes: payload.count)
+      let transfer = peerLink.transferTime(bytes: payload.count)
+      // Attempts are keyed apart from training rounds by negative round numbers.
+      if NetworkModel.isLost(peerLink, sender: from, receiver: to, round: -1 - attempt, seed: settings.seed) {
+        trace.record(now, "setup-lost", client: from, peer: to)
+        summary.retransmissions += 1
+        queue.schedule(.setupDelivered(from: from, to: to, attempt: attempt + 1), at: now + 2 * transfer)
+      } else {
+        queue.schedule(.setupDelivered(from: from, to: to, attempt: -1), at: now + transfer)
+      }
+    }
+    for node in 0..<settings.clients {
+      for entry in weights.row(node) where entry.node != node { send(node, entry.node, attempt: 0) }
+    }
+    while let entry = queue.pop() {
+      try advance(to: entry.time)
+      guard case .setupDelivered(let from, let to, let attempt) = entry.event else { continue }
+      if attempt >= 0 {
+        guard attempt < 1000 else {
+          throw .stalled(time: now, reason: "setup message \(from) → \(to) lost 1000 times")
+        }
+        send(from, to, attempt: attempt)
+        continue
+      }
+      trace.record(now, "setup-deliver", client: from, peer: to)
+      if let payload = payloads[from] { task.receiveSetup(node: to, from: from, message: payload) }
+      summary.messages += 1
+    }
+    summary.endTime = now
+    return summary
   }
 
   func duration(_ node: ClientID) -> SimulatedTime {
@@ -164,7 +213,11 @@ public final class GossipSimulation<Task: DecentralizedTask> {
         queue.schedule(.computeDone(node, round), at: now + duration(node))
       }
       received = Array(repeating: [], count: n)
-      expected = (0..<n).map { node in weights.row(node).filter { $0.node != node && active[$0.node] }.count }
+      let exchanging = task.exchanges(round: round)
+      expected = (0..<n).map { node in
+        exchanging ? weights.row(node).filter { $0.node != node && active[$0.node] }.count : 0
+      }
+      exchangeThisRound = exchanging
       doneComputing = Array(repeating: false, count: n)
       mixed = (0..<n).map { !active[$0] }
       roundOpen = true
@@ -182,7 +235,7 @@ public final class GossipSimulation<Task: DecentralizedTask> {
       }
       mixAll(round: round)
       current.endTime = now
-      current.aggregated = true
+      current.aggregated = exchangeThisRound
       summaries.append(current)
       onRound?(current)
       task.observe(round: round, time: now, states: states)
@@ -194,7 +247,10 @@ public final class GossipSimulation<Task: DecentralizedTask> {
     case .computeDone(let node, _):
       trace.record(now, "compute-done", client: node, round: round)
       doneComputing[node] = true
-      guard let report = messages[node] else { return }
+      guard exchangeThisRound, let report = messages[node] else {
+        checkMixed(node, round: round)
+        return
+      }
       let bytes = task.serializedBytes(of: report.message)
       for entry in weights.row(node) where entry.node != node && active[entry.node] {
         let peerLink = link(node, entry.node)
@@ -219,7 +275,7 @@ public final class GossipSimulation<Task: DecentralizedTask> {
     case .roundDeadline:
       trace.record(now, "deadline", round: round)
       roundOpen = false
-    case .retry: break
+    case .retry, .setupDelivered: break
     }
   }
 

@@ -115,8 +115,22 @@ public struct RoundSummary: Sendable, Equatable, Codable {
 /// The outcome of a simulation.
 public struct SimulationResult: Sendable {
   public let rounds: [RoundSummary]
+  /// The setup phase of a decentralized run (key exchange), when the task has one.
+  public var setup: SetupSummary? = nil
   public let trace: EventTrace
   public let simulatedTime: SimulatedTime
   /// Clients that hold persistent state at the end.
   public let clientsWithState: Int
+}
+
+/// The messages exchanged before the first round (e.g. public keys for per-edge secrets).
+public struct SetupSummary: Sendable, Equatable {
+  /// Distinct (sender, receiver) messages delivered.
+  public var messages = 0
+  /// Bytes sent, retransmissions included.
+  public var bytes = 0
+  /// Retransmissions after a lost message.
+  public var retransmissions = 0
+  /// When the last setup message arrived (the first round starts then).
+  public var endTime: SimulatedTime = 0
 }

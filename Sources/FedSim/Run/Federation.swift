@@ -1,0 +1,260 @@
+import Aggregation
+import Foundation
+import Learning
+import Privacy
+import Simulation
+
+/// What a client sends: its values and, for prediction-based trust, its predictions.
+struct FederationMessage: Sendable {
+  var values: [Float]
+  var predictions: Predictions?
+}
+
+/// One client of a federation: the learner's state plus what the federation tracks about it.
+final class FederationClient<LearnerState: AnyObject & Sendable>: @unchecked Sendable {
+  // @unchecked Sendable: mutated only by the job that trains or mixes this client, one at a time,
+  // or on the simulator thread while no job runs.
+  let learner: LearnerState
+  var participations = 0
+  /// Rounds in which this client released a noisy update.
+  var releases = 0
+  var secrets: EdgeSecrets?
+  /// The mixing row of its latest aggregation (personalised aggregators).
+  var lastRow: MixingRow?
+  var lastRowRound = -1
+
+  init(learner: LearnerState) { self.learner = learner }
+}
+
+/// A federation of clients training one kind of model: communication, aggregation and privacy,
+/// the same for every `LocalLearner`. It is both the server-based task (clients receive the
+/// global values, train, send back) and the decentralized one (clients train, send to their
+/// neighbours, mix).
+final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask, @unchecked Sendable {
+  // @unchecked Sendable: `global`, `aggregator` and `clients` change only on the simulator thread;
+  // each client's state is touched by one job at a time.
+  typealias Message = FederationMessage
+  typealias ClientState = FederationClient<Learner.State>
+  typealias NodeState = FederationClient<Learner.State>
+
+  let learner: Learner
+  var aggregator: any Aggregator
+  let privacy: PrivacyPlan?
+  let seed: UInt64
+  /// HKDF salt of the edge keys.
+  let runID: [UInt8]
+  var global: [Float]
+  private(set) var clients: [Int: ClientState] = [:]
+  private(set) var setupError: RunError?
+  let keysSeeded: Bool
+
+  init(learner: Learner, aggregator: any Aggregator, privacy: PrivacyPlan?, seed: UInt64, runName: String, keysSeeded: Bool) {
+    self.learner = learner
+    self.aggregator = aggregator
+    self.privacy = privacy
+    self.seed = seed
+    self.keysSeeded = keysSeeded
+    runID = Array("fedsim-run:\(runName):\(seed)".utf8)
+    global = learner.initialValues
+  }
+
+  var communicates: Bool { aggregator.communication != .none }
+
+  func makeState(_ client: Int) -> ClientState {
+    let state = ClientState(learner: learner.makeState(client: client))
+    if privacy?.mechanism == .correlated {
+      do { state.secrets = try EdgeSecrets(client: client, seed: seed, seeded: keysSeeded) } catch { setupError = setupError ?? error }
+    }
+    clients[client] = state
+    return state
+  }
+
+  // MARK: - Local work (both modes)
+
+  /// The round's local training from the client's current values, then privatisation: the
+  /// message is y = x − η(clip(u, C) + noise) with u = (x − x_trained)/η at user level, or the
+  /// trained values when each step was already private (example level) or without privacy.
+  func step(client: Int, state: ClientState, round: Int, worker: Int) -> LocalReport<FederationMessage> {
+    let before = learner.values(of: state.learner)
+    var exampleLevel: ExampleLevelPrivacy? = nil
+    if let privacy, privacy.level == .example {
+      let edges = state.secrets?.edges ?? [], steps = learner.localSteps
+      exampleLevel = ExampleLevelPrivacy(clip: privacy.clip) { step, gradient in
+        let noise = privacy.noise(client: client, edges: edges, index: round * steps + step, dimension: gradient.count)
+        for i in 0..<gradient.count { gradient[i] += noise[i] }
+      }
+    }
+    let metrics = learner.train(
+      client: client, state: state.learner, round: round, worker: worker, anchor: before, proximal: aggregator.proximalStrength,
+      privacy: exampleLevel)
+    var values = learner.values(of: state.learner)
+    if let privacy {
+      if privacy.level == .user {
+        let eta = learner.learningRate
+        var update = (0..<values.count).map { (Double(before[$0]) - Double(values[$0])) / eta }
+        let norm = update.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        if norm > privacy.clip { update = update.map { $0 * privacy.clip / norm } }
+        let noise = privacy.noise(client: client, edges: state.secrets?.edges ?? [], index: round, dimension: values.count)
+        values = (0..<values.count).map { Float(Double(before[$0]) - eta * (update[$0] + noise[$0])) }
+        learner.setValues(values, of: state.learner)
+      }
+      state.releases += 1
+    }
+    state.participations += 1
+    var predictions: Predictions? = nil
+    if aggregator.evidence.kinds.contains(.predictions) && aggregator.exchanges(round: round) {
+      predictions = learner.predictions(values: values, request: aggregator.evidence, worker: worker)
+    }
+    return LocalReport(
+      message: communicates ? FederationMessage(values: values, predictions: predictions) : FederationMessage(values: []),
+      weight: learner.trainingWeight(client: client), metrics: metrics)
+  }
+
+  /// Raw Float32 values plus sparse predictions: what a real client would send.
+  func serializedBytes(of message: FederationMessage) -> Int {
+    communicates ? learner.initialValues.count * 4 + (message.predictions?.serializedBytes ?? 0) : 0
+  }
+
+  var centralNoise: Double { privacy?.mechanism == .central ? learner.learningRate * (privacy?.sigmaCDP ?? 0) : 0 }
+
+  // MARK: - FederatedTask
+
+  func makeClientState(for client: ClientID) -> ClientState { makeState(client) }
+
+  func localWorkFLOPs(client: ClientID, state: ClientState) -> Double { learner.localWorkFLOPs(client: client) }
+
+  func requiredMemoryBytes(client: ClientID) -> Double { learner.requiredMemoryBytes }
+
+  func serverMessage() -> FederationMessage { FederationMessage(values: global) }
+
+  func localWork(client: ClientID, state: inout ClientState, received: FederationMessage, round: Int, worker: Int)
+    -> LocalReport<FederationMessage>
+  {
+    if communicates && received.values.count == global.count { learner.setValues(received.values, of: state.learner) }
+    return step(client: client, state: state, round: round, worker: worker)
+  }
+
+  func aggregate(reports: [ArrivedReport<FederationMessage>], round: Int, time: SimulatedTime) {
+    guard communicates else { return }
+    let contributions = reports.map {
+      Contribution(client: $0.client, values: $0.report.message.values, weight: $0.report.weight, staleness: $0.staleness)
+    }
+    aggregator.aggregate(
+      contributions, global: &global,
+      context: AggregationContext(round: round, seed: seed, tensors: learner.tensors, centralNoise: centralNoise))
+  }
+
+  // MARK: - DecentralizedTask
+
+  func makeNodeState(for node: ClientID) -> ClientState { makeState(node) }
+
+  func localWorkFLOPs(node: ClientID, state: ClientState) -> Double { learner.localWorkFLOPs(client: node) }
+
+  func localWork(node: ClientID, state: inout ClientState, round: Int, worker: Int) -> LocalReport<FederationMessage> {
+    step(client: node, state: state, round: round, worker: worker)
+  }
+
+  func exchanges(round: Int) -> Bool { aggregator.exchanges(round: round) }
+
+  func setupMessage(node: ClientID) -> [UInt8]? { clients[node]?.secrets?.publicKeyMessage }
+
+  func receiveSetup(node: ClientID, from peer: ClientID, message: [UInt8]) {
+    do { try clients[node]?.secrets?.receive(publicKey: message, from: peer, runID: runID) } catch { setupError = setupError ?? error }
+  }
+
+  func combine(
+    node: ClientID, state: inout ClientState, own: FederationMessage, selfWeight: Double, neighbours: [WeightedMessage<FederationMessage>],
+    round: Int, worker: Int
+  ) {
+    // Without communication the message is empty and the client keeps what it trained.
+    guard communicates, own.values.count == learner.initialValues.count else { return }
+    let contributions = neighbours.map {
+      Contribution(client: $0.peer, values: $0.message.values, weight: learner.trainingWeight(client: $0.peer), staleness: $0.staleness)
+    }
+    let topology = MixingRow([(node, selfWeight)] + neighbours.map { ($0.peer, $0.weight) })
+    let context = AggregationContext(round: round, seed: seed, receiver: node, tensors: learner.tensors)
+    var evidence = PeerEvidence()
+    if !neighbours.isEmpty {
+      let kinds = aggregator.evidence.kinds
+      if kinds.contains(.validationLoss) {
+        evidence.validationLoss[node] = learner.validationLoss(values: own.values, receiver: node)
+        for message in neighbours {
+          evidence.validationLoss[message.peer] = learner.validationLoss(values: message.message.values, receiver: node)
+        }
+      }
+      if kinds.contains(.predictions), let mine = own.predictions {
+        for message in neighbours {
+          if let theirs = message.message.predictions { evidence.predictionDistance[message.peer] = mine.distance(to: theirs) }
+        }
+      }
+    }
+    let row = aggregator.mixingWeights(
+      MixingInput(receiver: node, own: own.values, received: contributions, topology: topology, evidence: evidence, context: context))
+    let mixed = aggregator.combine(
+      own: own.values, selfWeight: row.weight(of: node), neighbours: contributions.map { ($0, row.weight(of: $0.client)) },
+      context: context)
+    learner.setValues(mixed, of: state.learner)
+    if aggregator.recordsMixingWeights && !neighbours.isEmpty {
+      state.lastRow = row
+      state.lastRowRound = round
+    }
+  }
+
+  // MARK: - Observation
+
+  /// The values a client uses now: the global ones when a server aggregates.
+  func currentValues(of client: Int) -> [Float] {
+    if aggregator.communication == .server { return global }
+    return clients[client].map { learner.values(of: $0.learner) } ?? learner.initialValues
+  }
+
+  /// Every client's evaluation on `split`, in parallel.
+  func evaluate(split: String, clientCount: Int, workers: Int) -> [ClientEvaluation] {
+    let values = (0..<clientCount).map { currentValues(of: $0) }
+    let learner = self.learner
+    return WorkerPool(workers: workers).map(Array(values.enumerated())) { item, _ in
+      learner.evaluate(values: item.element, client: item.offset, split: split)
+    }
+  }
+
+  /// √(Σ_i ‖x_i − x̄‖²) over the clients holding state.
+  func consensusDistance() -> Double {
+    let all = clients.keys.sorted().map { learner.values(of: clients[$0]!.learner) }
+    guard let count = all.first?.count else { return 0 }
+    var mean = [Double](repeating: 0, count: count)
+    for values in all { for i in 0..<count { mean[i] += Double(values[i]) } }
+    for i in 0..<count { mean[i] /= Double(all.count) }
+    var total = 0.0
+    for values in all { for i in 0..<count { total += (Double(values[i]) - mean[i]) * (Double(values[i]) - mean[i]) } }
+    return total.squareRoot()
+  }
+
+  /// mean_i ‖x_i − x*‖² over all clients, when the optimum is known.
+  func meanSquaredDistanceToOptimum(clientCount: Int) -> Double? {
+    guard let optimum = learner.optimum else { return nil }
+    var total = 0.0
+    for client in 0..<clientCount {
+      let values = currentValues(of: client)
+      for i in 0..<optimum.count { total += (Double(values[i]) - optimum[i]) * (Double(values[i]) - optimum[i]) }
+    }
+    return total / Double(clientCount)
+  }
+
+  /// The trust matrix of `round`'s aggregation (rows of clients that mixed then; others empty).
+  func mixingMatrix(round: Int, clientCount: Int) -> [[Double]]? {
+    guard aggregator.recordsMixingWeights else { return nil }
+    var any = false
+    let rows = (0..<clientCount).map { client -> [Double] in
+      guard let state = clients[client], state.lastRowRound == round, let row = state.lastRow else { return [] }
+      any = true
+      return (0..<clientCount).map { row.weight(of: $0) }
+    }
+    return any ? rows : nil
+  }
+
+  /// ε spent so far by each client (nil for curious ones), when the run is private.
+  func epsilons(clientCount: Int) -> [Double?]? {
+    guard let privacy else { return nil }
+    return (0..<clientCount).map { privacy.epsilon(client: $0, rounds: clients[$0]?.releases ?? 0) }
+  }
+}

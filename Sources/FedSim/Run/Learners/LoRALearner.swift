@@ -1,0 +1,225 @@
+import Aggregation
+import Learning
+import Randomness
+
+/// One client's LoRA adapter and optimiser state (never shared).
+final class LoRAClient: @unchecked Sendable {
+  // @unchecked Sendable: mutated only by the job that trains or mixes this client, one at a time.
+  let adapter: Adapter
+  var optimizer: any Optimizer
+  var steps = 0
+
+  init(adapter: Adapter, optimizer: any Optimizer) {
+    self.adapter = adapter
+    self.optimizer = optimizer
+  }
+}
+
+/// LoRA fine-tuning of the shared frozen base on a client's text: local AdamW/SGD steps on random
+/// windows of its training tokens.
+final class LoRALearner: LocalLearner, @unchecked Sendable {
+  // @unchecked Sendable: shared data is immutable; per-worker scratch is used by one worker at a time.
+  let model: DecoderLM
+  let weights: ParameterSet
+  let lora: LoRAConfig
+  let data: ClientData
+  let schedule: ScheduleSection
+  let seed: UInt64
+  let sequenceLength: Int
+  let initialAdapter: Adapter
+  let initialValues: [Float]
+  let tensors: [TensorSpan]
+  let workspaces: [Workspace]
+  let gradients: [ParameterSet]
+  /// Batch-of-one workspaces and gradients for per-example clipping (example-level privacy).
+  let exampleWorkspaces: [Workspace]
+  let exampleGradients: [ParameterSet]
+  /// Over every local step a client could take in the run.
+  let learningRateSchedule: LearningRateSchedule
+  /// Validation windows judged by validation-based trust (the first ones of the split).
+  static let trustValidationWindows = 32
+
+  init(
+    model: DecoderLM, weights: ParameterSet, lora: LoRAConfig, data: ClientData, schedule: ScheduleSection, seed: UInt64, workers: Int,
+    perExample: Bool
+  ) {
+    self.model = model
+    self.weights = weights
+    self.lora = lora
+    self.data = data
+    self.schedule = schedule
+    self.seed = seed
+    let length = min(schedule.sequenceLength ?? model.config.contextLength, model.config.contextLength)
+    sequenceLength = length
+    initialAdapter = Adapter(config: lora, model: model.config, seed: seed)
+    initialValues = initialAdapter.parameters.storage.toArray()
+    tensors = initialAdapter.parameters.layout.entries.map { entry in
+      TensorSpan(
+        name: entry.name, offset: entry.offset, rows: entry.shape.count > 1 ? entry.shape[0] : 1,
+        columns: entry.shape.count > 1 ? entry.count / entry.shape[0] : entry.count)
+    }
+    learningRateSchedule =
+      LearningRateSchedule.named(
+        schedule.learningRateSchedule, peak: schedule.learningRate, warmupSteps: schedule.warmupSteps,
+        totalSteps: max(1, schedule.rounds * schedule.localSteps)) ?? .constant(schedule.learningRate)
+    workspaces = (0..<workers).map { _ in
+      Workspace(config: model.config, lora: lora, batchSize: schedule.batchSize, sequenceLength: length)
+    }
+    gradients = (0..<workers).map { _ in ParameterSet(layout: .lora(lora, model: model.config)) }
+    exampleWorkspaces =
+      perExample ? (0..<workers).map { _ in Workspace(config: model.config, lora: lora, batchSize: 1, sequenceLength: length) } : []
+    exampleGradients = perExample ? (0..<workers).map { _ in ParameterSet(layout: .lora(lora, model: model.config)) } : []
+  }
+
+  var learningRate: Double { Double(schedule.learningRate) }
+  var localSteps: Int { schedule.localSteps }
+  var batchSize: Int { schedule.batchSize }
+
+  func makeState(client: Int) -> LoRAClient {
+    let adapter = Adapter(config: lora, parameters: initialAdapter.parameters.copy())
+    return LoRAClient(adapter: adapter, optimizer: schedule.optimizer.make(for: adapter.parameters.layout))
+  }
+
+  func values(of state: LoRAClient) -> [Float] { state.adapter.parameters.storage.toArray() }
+
+  func setValues(_ values: [Float], of state: LoRAClient) {
+    precondition(values.count == state.adapter.parameters.storage.count, "adapter values of the wrong size")
+    values.withUnsafeBufferPointer { state.adapter.parameters.storage.pointer.update(from: $0.baseAddress!, count: values.count) }
+  }
+
+  func adapter(_ values: [Float]) -> Adapter {
+    Adapter(config: lora, parameters: ParameterSet(layout: initialAdapter.parameters.layout, storage: FloatStorage(values)))
+  }
+
+  func train(
+    client: Int, state: LoRAClient, round: Int, worker: Int, anchor: [Float]?, proximal: Double, privacy: ExampleLevelPrivacy?
+  ) -> [String: Double] {
+    let parameters = state.adapter.parameters
+    let windows = TokenWindows(tokens: data.train[client], length: sequenceLength)
+    let batch = schedule.batchSize
+    var inputs = [Int32](repeating: 0, count: batch * sequenceLength), targets = inputs
+    var loss = LossSum()
+    let grads = gradients[worker]
+    for step in 0..<schedule.localSteps where windows.canSample {
+      var stream = RandomStream(seed: seed, purpose: .batches, client: UInt32(client), round: UInt32(round), step: UInt32(state.steps))
+      inputs.withUnsafeMutableBufferPointer { i in
+        targets.withUnsafeMutableBufferPointer { t in
+          windows.sample(batch: batch, inputs: i.baseAddress!, targets: t.baseAddress!, stream: &stream)
+        }
+      }
+      grads.zero()
+      var dropout = RandomStream(seed: seed, purpose: .dropout, client: UInt32(client), round: UInt32(round), step: UInt32(state.steps))
+      if let privacy {
+        loss =
+          loss
+          + perExampleStep(state: state, inputs: inputs, targets: targets, worker: worker, privacy: privacy, step: step, dropout: &dropout)
+      } else {
+        loss =
+          loss
+          + inputs.withUnsafeBufferPointer { i in
+            targets.withUnsafeBufferPointer { t in
+              // Batches are valid by construction (tokens of the corpus), so a failure is a bug.
+              try! model.forwardBackward(
+                weights: weights, adapter: state.adapter, tokens: i, targets: t, workspace: workspaces[worker],
+                gradients: .init(adapter: grads), dropoutStream: &dropout)
+            }
+          }
+      }
+      // FedProx: ∇(μ/2)‖w − w_anchor‖² = μ(w − w_anchor).
+      if proximal > 0, let anchor, anchor.count == parameters.storage.count {
+        let g = grads.storage.pointer, w = parameters.storage.pointer, mu = Float(proximal)
+        anchor.withUnsafeBufferPointer { a in
+          for i in 0..<anchor.count { g[i] += mu * (w[i] - a[i]) }
+        }
+      }
+      if privacy == nil, let clip = schedule.gradientClip { clipGradientNorm(grads, maxNorm: clip) }
+      state.optimizer.step(parameters: parameters, gradients: grads, learningRate: learningRateSchedule.rate(at: state.steps))
+      state.steps += 1
+    }
+    return ["train_loss": loss.mean]
+  }
+
+  /// One DP-SGD gradient: each window's gradient clipped to C, averaged over the batch, noised.
+  func perExampleStep(
+    state: LoRAClient, inputs: [Int32], targets: [Int32], worker: Int, privacy: ExampleLevelPrivacy, step: Int,
+    dropout: inout RandomStream
+  ) -> LossSum {
+    let grads = gradients[worker], single = exampleGradients[worker], count = grads.storage.count
+    var sum = [Double](repeating: 0, count: count)
+    var loss = LossSum()
+    for row in 0..<schedule.batchSize {
+      single.zero()
+      let range = (row * sequenceLength)..<((row + 1) * sequenceLength)
+      loss =
+        loss
+        + Array(inputs[range]).withUnsafeBufferPointer { i in
+          Array(targets[range]).withUnsafeBufferPointer { t in
+            try! model.forwardBackward(
+              weights: weights, adapter: state.adapter, tokens: i, targets: t, workspace: exampleWorkspaces[worker],
+              gradients: .init(adapter: single), dropoutStream: &dropout)
+          }
+        }
+      let g = single.storage.pointer
+      var norm = 0.0
+      for i in 0..<count { norm += Double(g[i]) * Double(g[i]) }
+      let scale = min(1, privacy.clip / max(norm.squareRoot(), 1e-300))
+      for i in 0..<count { sum[i] += scale * Double(g[i]) }
+    }
+    let b = Double(schedule.batchSize)
+    for i in 0..<count { sum[i] /= b }
+    privacy.addNoise(step, &sum)
+    let g = grads.storage.pointer
+    for i in 0..<count { g[i] = Float(sum[i]) }
+    return loss
+  }
+
+  func trainingWeight(client: Int) -> Double { Double(data.train[client].count) }
+
+  func exampleCount(client: Int) -> Int { max(1, data.train[client].count - sequenceLength) }
+
+  func localWorkFLOPs(client: Int) -> Double {
+    Double(schedule.localSteps)
+      * FLOPCount.trainingStep(model.config, lora: lora, batch: schedule.batchSize, sequence: sequenceLength, baseGradients: false)
+  }
+
+  var requiredMemoryBytes: Double {
+    Double(weights.storage.count * 4 + workspaces[0].byteCount + 3 * initialValues.count * 4)
+  }
+
+  func evaluate(values: [Float], client: Int, split: String) -> ClientEvaluation {
+    let texts = split == "test" ? data.test : split == "train" ? data.train : data.validation
+    let windows = TokenWindows(tokens: texts[client], length: sequenceLength)
+    let sum = (try? evaluateLoss(model: model, weights: weights, adapter: adapter(values), windows: windows)) ?? LossSum()
+    return ClientEvaluation(loss: sum.mean, count: sum.tokens, accuracy: sum.accuracy, perplexity: sum.perplexity)
+  }
+
+  func validationLoss(values: [Float], receiver: Int) -> Double {
+    let tokens = data.validation[receiver].prefix(Self.trustValidationWindows * sequenceLength + 1)
+    let windows = TokenWindows(tokens: Array(tokens), length: sequenceLength)
+    let sum = (try? evaluateLoss(model: model, weights: weights, adapter: adapter(values), windows: windows)) ?? LossSum()
+    return sum.tokens > 0 ? sum.mean : .infinity
+  }
+
+  func predictions(values: [Float], request: EvidenceRequest, worker: Int) -> Predictions? {
+    let windows = TokenWindows(tokens: data.publicTokens, length: sequenceLength)
+    let count = min(request.referenceWindows, windows.evaluationWindowCount)
+    guard count > 0 else { return nil }
+    let workspace = Workspace(
+      config: model.config, lora: lora, batchSize: count, sequenceLength: sequenceLength, keepsActivations: false)
+    var inputs = [Int32](repeating: 0, count: count * sequenceLength), targets = inputs
+    inputs.withUnsafeMutableBufferPointer { i in
+      targets.withUnsafeMutableBufferPointer { t in
+        windows.evaluationBatch(first: 0, batch: count, inputs: i.baseAddress!, targets: t.baseAddress!)
+      }
+    }
+    let model = self.model
+    let ok = inputs.withUnsafeBufferPointer { i in
+      (try? model.forward(weights: weights, adapter: adapter(values), tokens: i, targets: nil, workspace: workspace)) != nil
+    }
+    guard ok else { return nil }
+    return Predictions(
+      logits: workspace.logits, positions: count * sequenceLength, vocabulary: model.config.vocabSize, topK: request.predictionTopK)
+  }
+
+  var optimum: [Double]? { nil }
+}

@@ -1,0 +1,197 @@
+import Aggregation
+import Graphs
+import Privacy
+
+/// The resolved differential privacy of a run: the aggregator's mechanism with the scenario's
+/// clip, noise levels (given or calibrated to a target ε) and the accountant's per-client loss.
+struct PrivacyPlan: Sendable {
+  let mechanism: PrivacyMechanism
+  let level: PrivacySection.Level
+  let clip: Double
+  /// Private noise std (local, correlated), or the std of the noise on the sum (central).
+  let sigmaCDP: Double
+  let sigmaCor: Double
+  let delta: Double
+  let seed: UInt64
+  /// Noisy releases per round: 1 at user level, the local steps at example level.
+  let releasesPerRound: Int
+  /// Per client: ρ_i of one user-level release, nil for a curious client.
+  let rho: [Double?]
+  /// Per client at example level: the subsampled curve of one release.
+  let curves: [RDPCurve?]
+
+  /// ε after `rounds` rounds of `client`'s releases; nil for a curious client.
+  func epsilon(client: Int, rounds: Int) -> Double? {
+    let releases = rounds * releasesPerRound
+    switch level {
+    case .user:
+      guard let rho = rho[client] else { return nil }
+      return releases > 0 ? try? SecLDP.epsilon(rho: rho, steps: releases, delta: delta) : 0
+    case .example:
+      guard let curve = curves[client] else { return nil }
+      return releases > 0 ? try? curve.composed(steps: releases).classicEpsilon(delta: delta).epsilon : 0
+    }
+  }
+
+  /// The noise client `client` adds to release `index`: σ_cdp·N(0, I) from its private stream
+  /// plus, for correlated noise, ±σ_cor·z_ij over its edges.
+  func noise(client: Int, edges: [EdgeKey], index: Int, dimension: Int) -> [Double] {
+    switch mechanism {
+    case .none, .central: return [Double](repeating: 0, count: dimension)
+    case .local:
+      return
+        (try? CorrelatedNoise(sigmaCDP: sigmaCDP, sigmaCor: 0).noise(
+          user: client, edges: [], round: index, dimension: dimension, seed: seed))
+        ?? [Double](repeating: 0, count: dimension)
+    case .correlated:
+      // Keystreams cannot fail on the 32-byte keys EdgeSecrets derives; if OpenSSL ever did, NaN
+      // values make the failure visible in every metric instead of silently dropping the noise.
+      return
+        (try? CorrelatedNoise(sigmaCDP: sigmaCDP, sigmaCor: sigmaCor).noise(
+          user: client, edges: edges, round: index, dimension: dimension, seed: seed)) ?? [Double](repeating: .nan, count: dimension)
+    }
+  }
+
+  /// The plan for `mechanism` under the scenario's privacy section. `graph` is the communication
+  /// graph (needed for correlated noise), `examples` each client's example count.
+  static func make(
+    _ section: PrivacySection?, mechanism: PrivacyMechanism, aggregator: String, graph: Graph?, clients: Int, rounds: Int,
+    localSteps: Int, batchSize: Int, examples: [Int], seed: UInt64
+  ) throws(RunError) -> PrivacyPlan? {
+    guard mechanism != .none else {
+      if section != nil {
+        throw .unsupported(
+          field: "privacy", value: aggregator,
+          reason: "aggregator \(aggregator) adds no noise: use decor, ldp or cdp with a privacy section")
+      }
+      return nil
+    }
+    guard let section else {
+      throw .unsupported(
+        field: "privacy", value: "missing", reason: "aggregator \(aggregator) needs a privacy section (clip, sigma_cdp or target_epsilon)")
+    }
+    let releasesPerRound = section.level == .user ? 1 : localSteps
+    let steps = rounds * releasesPerRound
+    let bound = SubsamplingBound(rawValue: section.subsampling) ?? .withoutReplacement
+    let curiousIDs: CuriousUsers = {
+      switch section.curious {
+      case .users(let ids): return .users(ids)
+      case .worstSingle: return .worstSingle
+      }
+    }()
+    if mechanism == .correlated && graph == nil {
+      throw .unsupported(field: "topology", value: "time-varying", reason: "correlated noise needs a fixed graph (one secret per edge)")
+    }
+
+    /// Per-client ρ for noise levels (σ_cdp, σ_cor).
+    func rhos(_ sigmaCDP: Double, _ sigmaCor: Double) throws(RunError) -> [Double?] {
+      let c = section.clip
+      switch mechanism {
+      case .none: return []
+      case .local, .central: return [Double?](repeating: 2 * c * c / (sigmaCDP * sigmaCDP), count: clients)
+      case .correlated:
+        guard let graph else { return [] }
+        let accountant = SecLDPAccountant(graph: graph)
+        let noise = DecorNoise(sigmaCDP: sigmaCDP, sigmaCor: sigmaCor, clip: c)
+        do {
+          switch curiousIDs {
+          case .users:
+            let step = try accountant.stepLoss(noise: noise, curious: curiousIDs)
+            return (0..<clients).map { step.loss(ofUser: $0) }
+          case .worstSingle:
+            var worst = [Double?](repeating: nil, count: clients)
+            for curious in 0..<clients {
+              let step = try accountant.stepLoss(noise: noise, curious: .users([curious]))
+              for client in 0..<clients {
+                if let rho = step.loss(ofUser: client) { worst[client] = max(worst[client] ?? 0, rho) }
+              }
+            }
+            return worst
+          }
+        } catch { throw .unsupported(field: "privacy", value: "\(noise)", reason: error.description) }
+      }
+    }
+    func curves(_ rho: [Double?]) throws(RunError) -> [RDPCurve?] {
+      guard section.level == .example else { return [] }
+      do {
+        return try rho.enumerated().map { (client, rho) throws(AccountantError) in
+          guard let rho else { return nil }
+          let q = min(1, Double(batchSize) / Double(max(1, examples[client])))
+          return try ExampleLevelGuarantee.roundCurve(rho: rho, batchSize: Double(batchSize), samplingRate: q, bound: bound)
+        }
+      } catch { throw .unsupported(field: "privacy.level", value: "example", reason: error.description) }
+    }
+    func worstEpsilon(_ sigmaCDP: Double, _ sigmaCor: Double) throws(RunError) -> Double {
+      let plan = PrivacyPlan(
+        mechanism: mechanism, level: section.level, clip: section.clip, sigmaCDP: sigmaCDP, sigmaCor: sigmaCor, delta: section.delta,
+        seed: seed, releasesPerRound: releasesPerRound, rho: try rhos(sigmaCDP, sigmaCor), curves: [])
+      let withCurves = PrivacyPlan(
+        mechanism: plan.mechanism, level: plan.level, clip: plan.clip, sigmaCDP: sigmaCDP, sigmaCor: sigmaCor, delta: plan.delta,
+        seed: seed, releasesPerRound: releasesPerRound, rho: plan.rho, curves: try curves(plan.rho))
+      return (0..<clients).compactMap { withCurves.epsilon(client: $0, rounds: rounds) }.max() ?? 0
+    }
+
+    var sigmaCDP = section.sigmaCDP ?? 0
+    var sigmaCor = mechanism == .correlated ? (section.sigmaCor ?? 0) : 0
+    if let target = section.targetEpsilon {
+      let calibrating = mechanism == .correlated ? "sigma_cor" : "sigma_cdp"
+      if mechanism == .correlated && section.sigmaCDP == nil {
+        throw .unsupported(
+          field: "privacy.sigma_cdp", value: "missing", reason: "decor calibrates sigma_cor to target_epsilon for a given sigma_cdp")
+      }
+      if section.level == .user {
+        let targetRho: Double
+        do { targetRho = try SecLDP.targetRho(epsilon: target, delta: section.delta, steps: steps) } catch {
+          throw .unsupported(field: "privacy.target_epsilon", value: "\(target)", reason: error.description)
+        }
+        if mechanism == .correlated, let graph {
+          do {
+            let result = try SecLDPAccountant(graph: graph).calibrateCorrelatedNoise(
+              targetRho: targetRho, sigmaCDP: sigmaCDP, clip: section.clip, curious: curiousIDs)
+            guard let found = result.sigmaCor else {
+              throw RunError.unsupported(
+                field: "privacy.sigma_cdp", value: "\(sigmaCDP)",
+                reason:
+                  "too small for ε = \(target): even infinite correlated noise leaves ρ = \(result.floorRho) > ρ* = \(targetRho); raise sigma_cdp"
+              )
+            }
+            sigmaCor = found
+          } catch let error as RunError { throw error } catch {
+            throw .unsupported(field: "privacy", value: "target_epsilon \(target)", reason: "\(error)")
+          }
+        } else {
+          sigmaCDP = section.clip * (2 / targetRho).squareRoot()
+        }
+      } else {
+        // Example level: bisection on the calibrated σ against the worst client's ε.
+        func epsilonAt(_ sigma: Double) throws(RunError) -> Double {
+          mechanism == .correlated ? try worstEpsilon(sigmaCDP, sigma) : try worstEpsilon(sigma, 0)
+        }
+        var low = 0.0, high = mechanism == .correlated ? max(sigmaCDP, 1e-3) : section.clip
+        var doublings = 0
+        while try epsilonAt(high) > target {
+          low = high
+          high *= 2
+          doublings += 1
+          if doublings > 60 {
+            throw .unsupported(field: "privacy.target_epsilon", value: "\(target)", reason: "no \(calibrating) reaches it")
+          }
+        }
+        if mechanism == .correlated, try epsilonAt(0) <= target { high = 0 }
+        while high - low > 1e-9 * high {
+          let middle = (low + high) / 2
+          if try epsilonAt(middle) <= target { high = middle } else { low = middle }
+        }
+        if mechanism == .correlated { sigmaCor = high } else { sigmaCDP = high }
+      }
+    }
+    guard sigmaCDP > 0 else {
+      throw .unsupported(field: "privacy.sigma_cdp", value: "\(sigmaCDP)", reason: "a positive noise level is required")
+    }
+    let rho = try rhos(sigmaCDP, sigmaCor)
+    if rho.allSatisfy({ $0 == nil }) { throw .unsupported(field: "privacy.curious", value: "all", reason: "no honest client is left") }
+    return PrivacyPlan(
+      mechanism: mechanism, level: section.level, clip: section.clip, sigmaCDP: sigmaCDP, sigmaCor: sigmaCor, delta: section.delta,
+      seed: seed, releasesPerRound: releasesPerRound, rho: rho, curves: try curves(rho))
+  }
+}
