@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import Aggregation
@@ -103,5 +104,34 @@ import Testing
       ],
       context: AggregationContext(round: 0, seed: 0))
     #expect(mixed == [1, 2])  // 0.5·1 + 0.25·3 − 0.25·1 = 1; 0.5·2 + 0 + 0.25·4 = 2
+  }
+}
+
+@Suite struct StreamingFedAvgTests {
+  @Test(arguments: ["none", "adam"])
+  func foldingRepliesInAnyOrderMatchesTheBatchForm(optimizer: String) throws {
+    var contributions: [Contribution] = []
+    for client in 0..<9 {
+      let values: [Float] = (0..<50).map { Float(Foundation.sin(Double(client * 50 + $0))) }
+      contributions.append(Contribution(client: client, values: values, weight: Double(1 + client % 4)))
+    }
+    var batch = try AggregatorRegistry.shared.make("fedavg", options: ["server_optimizer": optimizer]) as! FedAvg
+    var expected = [Float](repeating: 0.1, count: 50)
+    batch.aggregate(contributions, global: &expected, context: AggregationContext(round: 0, seed: 0))
+    for order in [Array(0..<9), Array((0..<9).reversed()), [4, 0, 8, 2, 6, 1, 7, 3, 5]] {
+      var streaming = try AggregatorRegistry.shared.make("fedavg", options: ["server_optimizer": optimizer]) as! FedAvg
+      var sum = WeightedSum(dimension: 50)
+      for index in order {
+        sum.add(contributions[index], weight: try #require(streaming.streamingWeight(of: contributions[index])))
+      }
+      var global = [Float](repeating: 0.1, count: 50)
+      streaming.finish(sum, global: &global, context: AggregationContext(round: 0, seed: 0))
+      for (a, b) in zip(global, expected) { #expect(abs(a - b) <= 1e-6 * max(1, abs(b))) }
+    }
+  }
+
+  @Test func medianLikeRulesOptOutOfStreaming() throws {
+    #expect(try AggregatorRegistry.shared.make("local").streamingWeight(of: Contribution(client: 0, values: [], weight: 1)) == nil)
+    #expect(try AggregatorRegistry.shared.make("cdp").streamingWeight(of: Contribution(client: 0, values: [], weight: 5)) == 1)
   }
 }

@@ -141,3 +141,21 @@ import Testing
     }
   }
 }
+
+@Suite struct StreamingAggregationTests {
+  @Test(arguments: [1, 3])
+  func streamingTasksHoldNoRepliesAndMatchTheBatchResult(workers: Int) throws {
+    let settings = SimulationSettings(
+      clients: 40, seed: 6, workers: workers, devices: DeviceModel(speed: .logNormal(median: 1e9, sigma: 0.7)))
+    let mode = ServerSimulation<MeanTask>.Mode.synchronous(SynchronousRounds(rounds: 4, clientsPerRound: 25))
+    let batch = MeanTask()
+    _ = try ServerSimulation(task: batch, settings: settings, mode: mode).run()
+    let streaming = StreamingMeanTask()
+    let result = try ServerSimulation(
+      task: streaming, settings: settings, mode: .synchronous(SynchronousRounds(rounds: 4, clientsPerRound: 25))
+    ).run()
+    #expect(streaming.largestBatchHeld == 0)
+    #expect(result.rounds.allSatisfy { $0.aggregatedReports == 25 })
+    for (a, b) in zip(batch.model, streaming.inner.model) { #expect(abs(a - b) < 1e-12) }
+  }
+}

@@ -55,3 +55,33 @@ final class MeanTask: FederatedTask, @unchecked Sendable {
     aggregations.append((round, reports.map(\.client), reports.map(\.staleness)))
   }
 }
+
+/// `MeanTask` that folds replies into a running sum as they arrive and holds none of them.
+final class StreamingMeanTask: FederatedTask, @unchecked Sendable {
+  // @unchecked Sendable: the sums are touched only on the simulator thread.
+  typealias Message = [Double]
+  typealias ClientState = MeanTask.ClientState
+  let inner = MeanTask()
+  var sums: [Int: (sum: [Double], weight: Double)] = [:]
+  var largestBatchHeld = 0
+
+  var streamsReports: Bool { true }
+  func makeClientState(for client: ClientID) -> ClientState { inner.makeClientState(for: client) }
+  func serializedBytes(of message: [Double]) -> Int { inner.serializedBytes(of: message) }
+  func localWorkFLOPs(client: ClientID, state: ClientState) -> Double { inner.localWorkFLOPs(client: client, state: state) }
+  func serverMessage() -> [Double] { inner.model }
+  func localWork(client: ClientID, state: inout ClientState, received: [Double], round: Int, worker: Int) -> LocalReport<[Double]> {
+    inner.localWork(client: client, state: &state, received: received, round: round, worker: worker)
+  }
+  func accept(_ report: ArrivedReport<[Double]>, round: Int) {
+    var entry = sums[round] ?? ([Double](repeating: 0, count: inner.dimension), 0)
+    for i in entry.sum.indices { entry.sum[i] += report.report.weight * report.report.message[i] }
+    entry.weight += report.report.weight
+    sums[round] = entry
+  }
+  func aggregate(reports: [ArrivedReport<[Double]>], round: Int, time: SimulatedTime) {
+    largestBatchHeld = max(largestBatchHeld, reports.count)
+    guard let entry = sums.removeValue(forKey: round) else { return }
+    inner.model = entry.sum.map { $0 / entry.weight }
+  }
+}

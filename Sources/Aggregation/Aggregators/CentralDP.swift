@@ -12,22 +12,21 @@ public struct CentralDP: Aggregator {
 
   public var privacy: PrivacyMechanism { .central }
 
+  public func streamingWeight(of contribution: Contribution) -> Double? { 1 }
+
   public mutating func aggregate(_ contributions: [Contribution], global: inout [Float], context: AggregationContext) {
-    guard !contributions.isEmpty else { return }
-    let ordered = contributions.sorted { $0.client < $1.client }
-    let count = global.count
-    var sum = [Double](repeating: 0, count: count)
-    for contribution in ordered {
-      precondition(contribution.values.count == count, "contribution of client \(contribution.client) has the wrong size")
-      contribution.values.withUnsafeBufferPointer { values in
-        for i in 0..<count { sum[i] += Double(values[i]) }
-      }
-    }
+    var sum = WeightedSum(dimension: global.count)
+    for contribution in contributions.sorted(by: { $0.client < $1.client }) { sum.add(contribution, weight: 1) }
+    finish(sum, global: &global, context: context)
+  }
+
+  public mutating func finish(_ sum: WeightedSum, global: inout [Float], context: AggregationContext) {
+    guard sum.count > 0 else { return }
     var stream = context.randomStream(.noise)
-    let m = Double(ordered.count)
-    for i in 0..<count {
+    let m = Double(sum.count)
+    for i in 0..<global.count {
       let noise = context.centralNoise > 0 ? context.centralNoise * stream.nextGaussian() : 0
-      global[i] = Float((sum[i] + noise) / m)
+      global[i] = Float((sum.sum[i] + noise) / m)
     }
   }
 }

@@ -11,8 +11,10 @@
 /// Option `mu` > 0 adds FedProx's client-side proximal term (μ/2)‖w − w_global‖² (Li et al.,
 /// "Federated Optimization in Heterogeneous Networks", MLSys 2020).
 ///
-/// Sums run in Float64 over the contributions sorted by client id, so the result does not depend
-/// on the order in which reports arrived.
+/// Sums run in Float64. The batch form sorts the contributions by client id, so its result does
+/// not depend on the order in which reports arrived; the streaming form (what `fedsim run` uses)
+/// folds replies in arrival order, which the simulator makes deterministic, and agrees with the
+/// batch form to Float64 rounding.
 public struct FedAvg: Aggregator {
   public static let name = "fedavg"
 
@@ -47,24 +49,20 @@ public struct FedAvg: Aggregator {
 
   public var proximalStrength: Double { mu }
 
+  public func streamingWeight(of contribution: Contribution) -> Double? { uniformWeights ? 1 : contribution.weight }
+
+  /// The batch form: contributions sorted by client id, so the sum does not depend on arrival order.
   public mutating func aggregate(_ contributions: [Contribution], global: inout [Float], context: AggregationContext) {
-    guard !contributions.isEmpty else { return }
-    let ordered = contributions.sorted { $0.client < $1.client }
-    let count = global.count
-    var mean = [Double](repeating: 0, count: count)
-    var total = 0.0
-    for contribution in ordered {
-      precondition(
-        contribution.values.count == count,
-        "contribution of client \(contribution.client) has \(contribution.values.count) values, expected \(count)")
-      let weight = uniformWeights ? 1 : contribution.weight
-      guard weight > 0 else { continue }
-      total += weight
-      contribution.values.withUnsafeBufferPointer { values in
-        for i in 0..<count { mean[i] += weight * Double(values[i]) }
-      }
+    var sum = WeightedSum(dimension: global.count)
+    for contribution in contributions.sorted(by: { $0.client < $1.client }) {
+      sum.add(contribution, weight: uniformWeights ? 1 : contribution.weight)
     }
-    guard total > 0 else { return }
+    finish(sum, global: &global, context: context)
+  }
+
+  public mutating func finish(_ sum: WeightedSum, global: inout [Float], context: AggregationContext) {
+    guard sum.totalWeight > 0 else { return }
+    let count = global.count
     let eta = serverLearningRate
     if firstMoment.count != count {
       firstMoment = [Double](repeating: 0, count: count)
@@ -72,7 +70,7 @@ public struct FedAvg: Aggregator {
     }
     for i in 0..<count {
       let x = Double(global[i])
-      let delta = mean[i] / total - x
+      let delta = sum.sum[i] / sum.totalWeight - x
       switch serverOptimizer {
       case .none:
         global[i] = Float(x + eta * delta)

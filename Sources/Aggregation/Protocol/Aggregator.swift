@@ -117,6 +117,15 @@ public protocol Aggregator: Sendable {
   /// Whether the rows from `mixingWeights` are worth recording (personalised aggregators).
   var recordsMixingWeights: Bool { get }
 
+  /// Server side, streaming: the weight of a contribution in a running weighted sum, or nil (the
+  /// default) when the rule needs every contribution at once (a median, Krum). Aggregators that
+  /// return a weight get `finish` called with the sum of the round's replies, folded in as they
+  /// arrive, and the simulator does not hold the replies.
+  func streamingWeight(of contribution: Contribution) -> Double?
+
+  /// Server side, streaming: the new global values from the round's weighted sum.
+  mutating func finish(_ sum: WeightedSum, global: inout [Float], context: AggregationContext)
+
   /// Client side: μ of FedProx's proximal term (μ/2)‖w − w_received‖² added to every local step's
   /// loss (Li et al. 2020); 0 (the default) trains on the plain loss.
   var proximalStrength: Double { get }
@@ -144,6 +153,10 @@ extension Aggregator {
   public func mixingWeights(_ input: MixingInput) -> MixingRow { input.topology }
 
   public var recordsMixingWeights: Bool { false }
+
+  public func streamingWeight(of contribution: Contribution) -> Double? { nil }
+
+  public mutating func finish(_ sum: WeightedSum, global: inout [Float], context: AggregationContext) {}
 
   public var proximalStrength: Double { 0 }
 

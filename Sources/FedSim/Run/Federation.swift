@@ -46,6 +46,8 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
   var global: [Float]
   private(set) var clients: [Int: ClientState] = [:]
   private(set) var setupError: RunError?
+  /// Running sums of the replies accepted for each open aggregation (streaming aggregators).
+  var pendingSums: [Int: WeightedSum] = [:]
   let keysSeeded: Bool
 
   init(learner: Learner, aggregator: any Aggregator, privacy: PrivacyPlan?, seed: UInt64, runName: String, keysSeeded: Bool) {
@@ -134,14 +136,30 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
     return step(client: client, state: state, round: round, worker: worker)
   }
 
+  /// Streaming aggregators fold each reply into a running sum on arrival; the replies are dropped.
+  var streamsReports: Bool { communicates && aggregator.streamingWeight(of: Contribution(client: 0, values: [], weight: 1)) != nil }
+
+  func accept(_ report: ArrivedReport<FederationMessage>, round: Int) {
+    let contribution = Contribution(
+      client: report.client, values: report.report.message.values, weight: report.report.weight, staleness: report.staleness)
+    guard let weight = aggregator.streamingWeight(of: contribution) else { return }
+    pendingSums[round, default: WeightedSum(dimension: global.count)].add(contribution, weight: weight)
+  }
+
   func aggregate(reports: [ArrivedReport<FederationMessage>], round: Int, time: SimulatedTime) {
     guard communicates else { return }
+    let context = AggregationContext(round: round, seed: seed, tensors: learner.tensors, centralNoise: centralNoise)
+    if streamsReports {
+      let sum = pendingSums.removeValue(forKey: round) ?? WeightedSum(dimension: global.count)
+      // Sums of failed rounds are never finished.
+      pendingSums = pendingSums.filter { $0.key > round }
+      aggregator.finish(sum, global: &global, context: context)
+      return
+    }
     let contributions = reports.map {
       Contribution(client: $0.client, values: $0.report.message.values, weight: $0.report.weight, staleness: $0.staleness)
     }
-    aggregator.aggregate(
-      contributions, global: &global,
-      context: AggregationContext(round: round, seed: seed, tensors: learner.tensors, centralNoise: centralNoise))
+    aggregator.aggregate(contributions, global: &global, context: context)
   }
 
   // MARK: - DecentralizedTask

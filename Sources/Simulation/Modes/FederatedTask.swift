@@ -52,10 +52,19 @@ public protocol FederatedTask: AnyObject, Sendable {
   func serverMessage() -> Message
   /// Local work from the received message. Runs on a worker thread.
   func localWork(client: ClientID, state: inout ClientState, received: Message, round: Int, worker: Int) -> LocalReport<Message>
-  /// Combines reports into the server model; called on the simulator thread, reports in arrival order.
+  /// Combines reports into the server model; called on the simulator thread, reports in arrival
+  /// order (none when the task streams them: it has already seen each in `accept`).
   func aggregate(reports: [ArrivedReport<Message>], round: Int, time: SimulatedTime)
+  /// Whether accepted reports are handed to `accept` one by one as they arrive and then dropped,
+  /// instead of being held until `aggregate` (default false).
+  var streamsReports: Bool { get }
+  /// A report accepted for the aggregation of `round` (the server version in buffered mode), on
+  /// the simulator thread.
+  func accept(_ report: ArrivedReport<Message>, round: Int)
 }
 
 extension FederatedTask {
   public func requiredMemoryBytes(client: ClientID) -> Double { 0 }
+  public var streamsReports: Bool { false }
+  public func accept(_ report: ArrivedReport<Message>, round: Int) {}
 }

@@ -20,6 +20,7 @@ extension ServerSimulation {
     needed = min(schedule.clientsPerRound, count)
     outstanding = count
     reports.removeAll(keepingCapacity: true)
+    arrivals.removeAll(keepingCapacity: true)
     trace.record(now, "round-start", round: round)
     let message = task.serverMessage()
     let bytes = task.serializedBytes(of: message)
@@ -30,14 +31,14 @@ extension ServerSimulation {
   func closeRound() {
     guard case .synchronous(let schedule) = mode, roundOpen else { return }
     roundOpen = false
-    let aggregate = reports.count >= max(schedule.minimumReports, 1)
+    let aggregate = arrivals.count >= max(schedule.minimumReports, 1)
     if aggregate {
       trace.record(now, "aggregate", round: current.round)
       task.aggregate(reports: reports, round: current.round, time: now)
     } else {
       trace.record(now, "round-failed", round: current.round)
     }
-    summarize(reports, aggregated: aggregate)
+    summarize(aggregated: aggregate)
     finishRound(aggregated: aggregate)
     if !finished { startRound(current.round + 1) }
   }
@@ -75,12 +76,13 @@ extension ServerSimulation {
   func publishVersion(_ schedule: BufferedAsynchronous) {
     trace.record(now, "aggregate", round: version)
     task.aggregate(reports: reports, round: version, time: now)
-    summarize(reports, aggregated: true)
+    summarize(aggregated: true)
     current.endTime = now
     current.aggregated = true
     summaries.append(current)
     onRound?(current)
     reports.removeAll(keepingCapacity: true)
+    arrivals.removeAll(keepingCapacity: true)
     version += 1
     current = RoundSummary(round: version, startTime: now)
     if version >= schedule.serverUpdates { finished = true }
@@ -125,17 +127,17 @@ extension ServerSimulation {
   }
 
   /// Fills the staleness and metric fields of the current summary from aggregated reports.
-  func summarize(_ reports: [ArrivedReport<Task.Message>], aggregated: Bool) {
-    current.aggregatedReports = aggregated ? reports.count : 0
-    guard !reports.isEmpty else { return }
-    current.meanStaleness = Double(reports.reduce(0) { $0 + $1.staleness }) / Double(reports.count)
-    current.maxStaleness = reports.map(\.staleness).max() ?? 0
+  func summarize(aggregated: Bool) {
+    current.aggregatedReports = aggregated ? arrivals.count : 0
+    guard !arrivals.isEmpty else { return }
+    current.meanStaleness = Double(arrivals.reduce(0) { $0 + $1.staleness }) / Double(arrivals.count)
+    current.maxStaleness = arrivals.map(\.staleness).max() ?? 0
     var sums: [String: Double] = [:]
     var weights: [String: Double] = [:]
-    for arrived in reports {
-      for (name, value) in arrived.report.metrics {
-        sums[name, default: 0] += arrived.report.weight * value
-        weights[name, default: 0] += arrived.report.weight
+    for arrival in arrivals {
+      for (name, value) in arrival.metrics {
+        sums[name, default: 0] += arrival.weight * value
+        weights[name, default: 0] += arrival.weight
       }
     }
     current.clientMetrics = sums.reduce(into: [:]) { result, item in
@@ -143,4 +145,11 @@ extension ServerSimulation {
       result[item.key] = weight > 0 ? item.value / weight : .nan
     }
   }
+}
+
+/// What a round summary keeps of an accepted reply.
+struct Arrival {
+  let staleness: Int
+  let metrics: [String: Double]
+  let weight: Double
 }

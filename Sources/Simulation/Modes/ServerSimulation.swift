@@ -34,6 +34,10 @@ public final class ServerSimulation<Task: FederatedTask> {
     let key: Int
     let message: Task.Message
     var state: Task.ClientState
+    /// When its compute-done event fires.
+    let done: SimulatedTime
+    /// Dispatch order (breaks ties in `done` like the event queue does).
+    let order: Int
   }
 
   struct Key: Hashable {
@@ -54,6 +58,7 @@ public final class ServerSimulation<Task: FederatedTask> {
   var busy = Set<ClientID>()
   var dispatches: [Key: Dispatch] = [:]
   var pending: [Job] = []
+  var jobCounter = 0
   var results: [Key: LocalReport<Task.Message>] = [:]
   var uploads: [Key: LocalReport<Task.Message>] = [:]
   var now: SimulatedTime = 0
@@ -65,7 +70,10 @@ public final class ServerSimulation<Task: FederatedTask> {
   var roundOpen = false
   var needed = 0
   var outstanding = 0
+  /// The replies held for `aggregate` (none when the task streams them).
   var reports: [ArrivedReport<Task.Message>] = []
+  /// What the summary needs of every accepted reply (kept even when streaming).
+  var arrivals: [Arrival] = []
 
   // Buffered asynchronous.
   var version = 0
@@ -200,13 +208,14 @@ public final class ServerSimulation<Task: FederatedTask> {
       queue.schedule(.wentOffline(client, key), at: max(offline, now))
       return
     }
-    pending.append(Job(client: client, key: key, message: dispatch.message, state: state))
+    pending.append(Job(client: client, key: key, message: dispatch.message, state: state, done: now + duration, order: jobCounter))
+    jobCounter += 1
     queue.schedule(.computeDone(client, key), at: now + duration)
   }
 
   func finishLocalWork(_ client: ClientID, _ key: Int) {
     let id = Key(client: client, key: key)
-    if results[id] == nil { runPendingJobs() }
+    while results[id] == nil && !pending.isEmpty { runPendingJobs() }
     guard let report = results.removeValue(forKey: id) else { return }
     busy.remove(client)
     let bytes = task.serializedBytes(of: report.message)
@@ -225,11 +234,15 @@ public final class ServerSimulation<Task: FederatedTask> {
     if case .bufferedAsynchronous = mode { refill() }
   }
 
-  /// Runs every queued job on the pool; states go back to their owners, reports wait for their
-  /// compute-done events.
+  /// Runs the queued jobs that finish first — a few per worker, so that finished-but-unsent
+  /// replies stay bounded however many clients are in flight — on the pool; states go back to
+  /// their owners, reports wait for their compute-done events. The job whose event fired is
+  /// always among them (it has the earliest finishing time of the queue).
   func runPendingJobs() {
-    let jobs = pending
-    pending.removeAll(keepingCapacity: true)
+    pending.sort { ($0.done, $0.order) < ($1.done, $1.order) }
+    let batch = min(pending.count, max(4, 4 * settings.workers))
+    let jobs = Array(pending.prefix(batch))
+    pending.removeFirst(batch)
     let task = self.task
     let outputs = pool.map(jobs) { job, worker -> (Task.ClientState, LocalReport<Task.Message>) in
       var state = job.state
@@ -253,9 +266,9 @@ public final class ServerSimulation<Task: FederatedTask> {
         return
       }
       trace.record(now, "report", client: client, round: key)
-      reports.append(ArrivedReport(client: client, report: report, startedFrom: dispatch.startedFrom, staleness: 0, arrivalTime: now))
+      accept(ArrivedReport(client: client, report: report, startedFrom: dispatch.startedFrom, staleness: 0, arrivalTime: now), round: key)
       outstanding -= 1
-      if reports.count >= needed || outstanding == 0 { closeRound() }
+      if arrivals.count >= needed || outstanding == 0 { closeRound() }
     case .bufferedAsynchronous(let settings):
       let staleness = version - dispatch.startedFrom
       if let limit = settings.maxStaleness, staleness > limit {
@@ -265,10 +278,21 @@ public final class ServerSimulation<Task: FederatedTask> {
         return
       }
       trace.record(now, "report", client: client, round: key)
-      reports.append(
-        ArrivedReport(client: client, report: report, startedFrom: dispatch.startedFrom, staleness: staleness, arrivalTime: now))
-      if reports.count >= settings.bufferSize { publishVersion(settings) }
+      accept(
+        ArrivedReport(client: client, report: report, startedFrom: dispatch.startedFrom, staleness: staleness, arrivalTime: now),
+        round: version)
+      if arrivals.count >= settings.bufferSize { publishVersion(settings) }
       refill()
+    }
+  }
+
+  /// Folds a reply into the task (streaming) or holds it for `aggregate`.
+  func accept(_ arrived: ArrivedReport<Task.Message>, round: Int) {
+    arrivals.append(Arrival(staleness: arrived.staleness, metrics: arrived.report.metrics, weight: arrived.report.weight))
+    if task.streamsReports {
+      task.accept(arrived, round: round)
+    } else {
+      reports.append(arrived)
     }
   }
 

@@ -1,0 +1,27 @@
+/// A running weighted sum of contributions in Float64: what streaming aggregators fold replies
+/// into as they arrive, so memory does not grow with the number of replies held.
+public struct WeightedSum: Sendable, Equatable {
+  public private(set) var sum: [Double]
+  public private(set) var totalWeight: Double = 0
+  public private(set) var count = 0
+  /// Sum of the contributions' staleness (for staleness-aware rules).
+  public private(set) var totalStaleness = 0
+
+  public init(dimension: Int) { sum = [Double](repeating: 0, count: dimension) }
+
+  /// Adds weight · values. Contributions of the wrong size are a programming error.
+  public mutating func add(_ contribution: Contribution, weight: Double) {
+    precondition(
+      contribution.values.count == sum.count,
+      "contribution of client \(contribution.client) has \(contribution.values.count) values, expected \(sum.count)")
+    count += 1
+    totalStaleness += contribution.staleness
+    guard weight > 0 else { return }
+    totalWeight += weight
+    contribution.values.withUnsafeBufferPointer { values in
+      sum.withUnsafeMutableBufferPointer { sum in
+        for i in 0..<sum.count { sum[i] += weight * Double(values[i]) }
+      }
+    }
+  }
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Trust-weighted aggregation vs FedAvg vs local training on scenarios/trust-domains.yaml,
+# 3 seeds each (about 6 minutes on 2 cores). Tables land in runs/trust-domains-repro/*/table.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+swift build -c release --product fedsim >/dev/null
+fedsim=.build/release/fedsim
+out=runs/trust-domains-repro
+seeds=${SEEDS:-3}
+rm -rf "$out"
+$fedsim sweep scenarios/trust-domains.yaml --quiet --seeds "$seeds" --out "$out/trust" \
+  --grid aggregator.options.scheme=prediction,validation,weights,uniform
+$fedsim sweep scenarios/trust-domains.yaml --quiet --seeds "$seeds" --out "$out/local" \
+  --grid aggregator.name=local --set 'aggregator.options={}'
+$fedsim sweep scenarios/trust-domains.yaml --quiet --seeds "$seeds" --out "$out/fedavg" \
+  --grid aggregator.name=fedavg --set 'aggregator.options={}' --set schedule.mode=sync --set schedule.clients_per_round=8
