@@ -66,7 +66,7 @@ import Testing
     #expect(
       throws: AggregatorError(
         aggregator: "fedavg", option: "server_optimiser", value: "adam",
-        expected: "a known option (one of beta1, beta2, mu, server_lr, server_optimizer, tau, weighting)")
+        expected: "a known option (one of beta1, beta2, mu, server_lr, server_optimizer, share, tau, weighting)")
     ) {
       try AggregatorRegistry.shared.make("fedavg", options: ["server_optimiser": "adam"])
     }

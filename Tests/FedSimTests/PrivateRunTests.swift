@@ -158,3 +158,25 @@ import Testing
     }
   }
 }
+
+@Suite struct PrivateLoRARunTests {
+  /// Decor (user level) and LDP with per-example clipping (DP-SGD inside local training) on the
+  /// LoRA task: they run, account every round, and stay deterministic.
+  @Test(arguments: ["decor", "ldp"])
+  func loraRunsArePrivateAndDeterministic(aggregator: String) throws {
+    let tests = RunnerTests()
+    let cache = tests.temporary("cache")
+    let level = aggregator == "ldp" ? "example" : "user"
+    let overrides = [
+      "schedule.mode=gossip", "topology.kind=ring", "aggregator.name=\(aggregator)", "devices.dropout=0",
+      "privacy={level: \(level), clip: 1.0, sigma_cdp: 0.5, sigma_cor: 2.0}",
+    ]
+    let a = try tests.run(workers: 1, out: tests.temporary("a"), cache: cache, overrides: overrides)
+    let b = try tests.run(workers: 2, out: tests.temporary("b"), cache: cache, overrides: overrides)
+    #expect(a == b)
+    let rounds = a.split(separator: "\n").filter { $0.contains("\"kind\": \"round\"") }
+    #expect(rounds.count == 3 && rounds.allSatisfy { $0.contains("\"epsilon\": ") && !$0.contains("\"epsilon\": null") })
+    #expect(!a.contains("nan") && a.contains("mean_val_loss"))
+    if aggregator == "decor" { #expect(a.contains("\"kind\": \"setup\"")) }
+  }
+}

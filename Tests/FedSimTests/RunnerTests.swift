@@ -136,3 +136,41 @@ import Testing
     #expect(anchored < 0.7 * free)
   }
 }
+
+@Suite struct PartialSharingTests {
+  /// FedSA-LoRA-style sharing of the A matrices only: every client ends with the global A and its
+  /// own B, and sends less.
+  @Test func sharingOnlyTheAMatricesKeepsBPersonal() throws {
+    let tests = RunnerTests()
+    let cache = tests.temporary("cache")
+    let common = ["devices.dropout=0", "network={}", "schedule.clients_per_round=4", "output.adapters=true"]
+    let partial = tests.temporary("partial"), full = tests.temporary("full")
+    let partialMetrics = try tests.run(workers: 2, out: partial, cache: cache, overrides: common + ["aggregator.options={share: lora_A}"])
+    let fullMetrics = try tests.run(workers: 2, out: full, cache: cache, overrides: common)
+    func bytes(_ metrics: String) -> Int {
+      metrics.split(separator: "\n").compactMap { line -> Int? in
+        guard let range = line.range(of: #""bytes_up": [0-9]+"#, options: .regularExpression) else { return nil }
+        return Int(line[range].split(separator: " ").last!)
+      }.reduce(0, +)
+    }
+    #expect(bytes(partialMetrics) > 0 && bytes(partialMetrics) < bytes(fullMetrics))
+    let scenario = try ScenarioDecoder.decode(RunnerTests.scenarioText, file: "tiny.yaml")
+    guard case .builtIn(let config, _, _) = scenario.model.base else { throw RunError.model("expected a built-in base") }
+    let adapters = try (0..<4).map {
+      try AdapterCheckpoint.load(from: partial.appendingPathComponent("adapters/client-\($0)"), model: config)
+    }
+    var sawA = false, sawB = false
+    for entry in adapters[0].parameters.layout.entries {
+      let values = adapters.map { Array(UnsafeBufferPointer(start: $0.parameters.storage.pointer + entry.offset, count: entry.count)) }
+      if entry.name.contains("lora_A") {
+        sawA = true
+        #expect(values.allSatisfy { $0 == values[0] }, "\(entry.name) differs across clients")
+      } else {
+        sawB = true
+        #expect(Set(values).count > 1, "\(entry.name) is the same for every client")
+      }
+    }
+    #expect(sawA && sawB)
+    #expect(throws: AggregatorError.self) { try AggregatorRegistry.shared.make("fedavg", options: ["share": " , "]) }
+  }
+}

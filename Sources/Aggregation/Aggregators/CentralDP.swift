@@ -6,9 +6,13 @@
 public struct CentralDP: Aggregator {
   public static let name = "cdp"
 
-  public init(options: AggregatorOptions) throws(AggregatorError) {}
+  public let sharing: TensorFilter
+
+  public init(options: AggregatorOptions) throws(AggregatorError) { sharing = try TensorFilter(options: options) }
 
   public var communication: Communication { .server }
+
+  public func shares(tensor name: String) -> Bool { sharing.shares(name) }
 
   public var privacy: PrivacyMechanism { .central }
 

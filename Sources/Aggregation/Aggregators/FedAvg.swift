@@ -8,6 +8,7 @@
 /// - `adam` (FedAdam): m ← β₁m + (1−β₁)Δ, v ← β₂v + (1−β₂)Δ², x ← x + η·m/(√v + τ);
 /// - `yogi` (FedYogi): as FedAdam with v ← v − (1−β₂)·Δ²·sign(v − Δ²).
 ///
+/// Option `share` limits what is averaged to some tensors (e.g. `lora_A`); the rest stays personal.
 /// Option `mu` > 0 adds FedProx's client-side proximal term (μ/2)‖w − w_global‖² (Li et al.,
 /// "Federated Optimization in Heterogeneous Networks", MLSys 2020).
 ///
@@ -29,6 +30,7 @@ public struct FedAvg: Aggregator {
   public let beta2: Double
   public let tau: Double
   public let mu: Double
+  public let sharing: TensorFilter
   var firstMoment: [Double] = []
   var secondMoment: [Double] = []
 
@@ -43,11 +45,14 @@ public struct FedAvg: Aggregator {
     beta2 = try options.double("beta2", default: 0.99, in: 0...0.999999)
     tau = try options.double("tau", default: 1e-3, in: 1e-12...10)
     mu = try options.double("mu", default: 0, in: 0...1e6)
+    sharing = try TensorFilter(options: options)
   }
 
   public var communication: Communication { .server }
 
   public var proximalStrength: Double { mu }
+
+  public func shares(tensor name: String) -> Bool { sharing.shares(name) }
 
   public func streamingWeight(of contribution: Contribution) -> Double? { uniformWeights ? 1 : contribution.weight }
 

@@ -6,7 +6,11 @@
 public struct Gossip: Aggregator {
   public static let name = "gossip"
 
-  public init(options: AggregatorOptions) throws(AggregatorError) {}
+  public let sharing: TensorFilter
+
+  public init(options: AggregatorOptions) throws(AggregatorError) { sharing = try TensorFilter(options: options) }
 
   public var communication: Communication { .neighbours }
+
+  public func shares(tensor name: String) -> Bool { sharing.shares(name) }
 }

@@ -7,9 +7,13 @@
 public struct Decor: Aggregator {
   public static let name = "decor"
 
-  public init(options: AggregatorOptions) throws(AggregatorError) {}
+  public let sharing: TensorFilter
+
+  public init(options: AggregatorOptions) throws(AggregatorError) { sharing = try TensorFilter(options: options) }
 
   public var communication: Communication { .neighbours }
+
+  public func shares(tensor name: String) -> Bool { sharing.shares(name) }
 
   public var privacy: PrivacyMechanism { .correlated }
 }
@@ -20,9 +24,13 @@ public struct Decor: Aggregator {
 public struct LocalDPGossip: Aggregator {
   public static let name = "ldp"
 
-  public init(options: AggregatorOptions) throws(AggregatorError) {}
+  public let sharing: TensorFilter
+
+  public init(options: AggregatorOptions) throws(AggregatorError) { sharing = try TensorFilter(options: options) }
 
   public var communication: Communication { .neighbours }
+
+  public func shares(tensor name: String) -> Bool { sharing.shares(name) }
 
   public var privacy: PrivacyMechanism { .local }
 }

@@ -14,8 +14,9 @@ import Foundation
 /// Options: `temperature` τ (scores divided by τ before the softmax, default 1), `top_k` (keep the
 /// k largest scores of a row, 0 = all), `warmup_rounds` of local training before the first
 /// aggregation, `period` (aggregate every that many rounds), `prediction_top_k` (default 100),
-/// `reference_windows` (default 4). Over a complete topology every client hears every other, as
-/// in the paper; over other graphs trust is computed among neighbours.
+/// `reference_windows` (default 4), `share` (tensor name fragments; default all). Over a complete
+/// topology every client hears every other, as in the paper; over other graphs trust is computed
+/// among neighbours.
 public struct TrustWeighted: Aggregator {
   public static let name = "trust"
 
@@ -30,6 +31,7 @@ public struct TrustWeighted: Aggregator {
   public let warmupRounds: Int
   public let period: Int
   public let matrix: [[Double]]
+  public let sharing: TensorFilter
   let request: EvidenceRequest
 
   public init(options: AggregatorOptions) throws(AggregatorError) {
@@ -40,6 +42,7 @@ public struct TrustWeighted: Aggregator {
     period = try options.int("period", default: 1, in: 1...1_000_000)
     let predictionTopK = try options.int("prediction_top_k", default: 100, in: 1...1_000_000)
     let referenceWindows = try options.int("reference_windows", default: 4, in: 1...100_000)
+    sharing = try TensorFilter(options: options)
     let matrixText = try options.string("matrix")
     if scheme == .staticMatrix {
       guard let matrixText else {
@@ -82,6 +85,8 @@ public struct TrustWeighted: Aggregator {
   }
 
   public var communication: Communication { .neighbours }
+
+  public func shares(tensor name: String) -> Bool { sharing.shares(name) }
 
   public var evidence: EvidenceRequest { request }
 

@@ -49,6 +49,8 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
   /// Running sums of the replies accepted for each open aggregation (streaming aggregators).
   var pendingSums: [Int: WeightedSum] = [:]
   let keysSeeded: Bool
+  /// What the aggregator shares of the values.
+  let shared: SharedTensors
 
   init(learner: Learner, aggregator: any Aggregator, privacy: PrivacyPlan?, seed: UInt64, runName: String, keysSeeded: Bool) {
     self.learner = learner
@@ -58,6 +60,7 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
     self.keysSeeded = keysSeeded
     runID = Array("fedsim-run:\(runName):\(seed)".utf8)
     global = learner.initialValues
+    shared = SharedTensors(tensors: learner.tensors, fullCount: learner.initialValues.count) { aggregator.shares(tensor: $0) }
   }
 
   var communicates: Bool { aggregator.communication != .none }
@@ -90,14 +93,17 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
       client: client, state: state.learner, round: round, worker: worker, anchor: before, proximal: aggregator.proximalStrength,
       privacy: exampleLevel)
     var values = learner.values(of: state.learner)
+    var message = shared.pack(values)
     if let privacy {
       if privacy.level == .user {
         let eta = learner.learningRate
-        var update = (0..<values.count).map { (Double(before[$0]) - Double(values[$0])) / eta }
+        let start = shared.pack(before)
+        var update = (0..<message.count).map { (Double(start[$0]) - Double(message[$0])) / eta }
         let norm = update.reduce(0) { $0 + $1 * $1 }.squareRoot()
         if norm > privacy.clip { update = update.map { $0 * privacy.clip / norm } }
-        let noise = privacy.noise(client: client, edges: state.secrets?.edges ?? [], index: round, dimension: values.count)
-        values = (0..<values.count).map { Float(Double(before[$0]) - eta * (update[$0] + noise[$0])) }
+        let noise = privacy.noise(client: client, edges: state.secrets?.edges ?? [], index: round, dimension: message.count)
+        message = (0..<message.count).map { Float(Double(start[$0]) - eta * (update[$0] + noise[$0])) }
+        shared.unpack(message, into: &values)
         learner.setValues(values, of: state.learner)
       }
       state.releases += 1
@@ -108,13 +114,13 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
       predictions = learner.predictions(values: values, request: aggregator.evidence, worker: worker)
     }
     return LocalReport(
-      message: communicates ? FederationMessage(values: values, predictions: predictions) : FederationMessage(values: []),
+      message: communicates ? FederationMessage(values: message, predictions: predictions) : FederationMessage(values: []),
       weight: learner.trainingWeight(client: client), metrics: metrics)
   }
 
   /// Raw Float32 values plus sparse predictions: what a real client would send.
   func serializedBytes(of message: FederationMessage) -> Int {
-    communicates ? learner.initialValues.count * 4 + (message.predictions?.serializedBytes ?? 0) : 0
+    communicates ? shared.packedCount * 4 + (message.predictions?.serializedBytes ?? 0) : 0
   }
 
   var centralNoise: Double { privacy?.mechanism == .central ? learner.learningRate * (privacy?.sigmaCDP ?? 0) : 0 }
@@ -127,12 +133,16 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
 
   func requiredMemoryBytes(client: ClientID) -> Double { learner.requiredMemoryBytes }
 
-  func serverMessage() -> FederationMessage { FederationMessage(values: global) }
+  func serverMessage() -> FederationMessage { FederationMessage(values: shared.pack(global)) }
 
   func localWork(client: ClientID, state: inout ClientState, received: FederationMessage, round: Int, worker: Int)
     -> LocalReport<FederationMessage>
   {
-    if communicates && received.values.count == global.count { learner.setValues(received.values, of: state.learner) }
+    if communicates && received.values.count == shared.packedCount {
+      var values = learner.values(of: state.learner)
+      shared.unpack(received.values, into: &values)
+      learner.setValues(values, of: state.learner)
+    }
     return step(client: client, state: state, round: round, worker: worker)
   }
 
@@ -143,23 +153,25 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
     let contribution = Contribution(
       client: report.client, values: report.report.message.values, weight: report.report.weight, staleness: report.staleness)
     guard let weight = aggregator.streamingWeight(of: contribution) else { return }
-    pendingSums[round, default: WeightedSum(dimension: global.count)].add(contribution, weight: weight)
+    pendingSums[round, default: WeightedSum(dimension: shared.packedCount)].add(contribution, weight: weight)
   }
 
   func aggregate(reports: [ArrivedReport<FederationMessage>], round: Int, time: SimulatedTime) {
     guard communicates else { return }
-    let context = AggregationContext(round: round, seed: seed, tensors: learner.tensors, centralNoise: centralNoise)
+    let context = AggregationContext(round: round, seed: seed, tensors: shared.packedTensors, centralNoise: centralNoise)
+    var packed = shared.pack(global)
+    defer { shared.unpack(packed, into: &global) }
     if streamsReports {
-      let sum = pendingSums.removeValue(forKey: round) ?? WeightedSum(dimension: global.count)
+      let sum = pendingSums.removeValue(forKey: round) ?? WeightedSum(dimension: shared.packedCount)
       // Sums of failed rounds are never finished.
       pendingSums = pendingSums.filter { $0.key > round }
-      aggregator.finish(sum, global: &global, context: context)
+      aggregator.finish(sum, global: &packed, context: context)
       return
     }
     let contributions = reports.map {
       Contribution(client: $0.client, values: $0.report.message.values, weight: $0.report.weight, staleness: $0.staleness)
     }
-    aggregator.aggregate(contributions, global: &global, context: context)
+    aggregator.aggregate(contributions, global: &packed, context: context)
   }
 
   // MARK: - DecentralizedTask
@@ -185,12 +197,19 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
     round: Int, worker: Int
   ) {
     // Without communication the message is empty and the client keeps what it trained.
-    guard communicates, own.values.count == learner.initialValues.count else { return }
+    guard communicates, own.values.count == shared.packedCount else { return }
     let contributions = neighbours.map {
       Contribution(client: $0.peer, values: $0.message.values, weight: learner.trainingWeight(client: $0.peer), staleness: $0.staleness)
     }
     let topology = MixingRow([(node, selfWeight)] + neighbours.map { ($0.peer, $0.weight) })
-    let context = AggregationContext(round: round, seed: seed, receiver: node, tensors: learner.tensors)
+    let context = AggregationContext(round: round, seed: seed, receiver: node, tensors: shared.packedTensors)
+    var full = learner.values(of: state.learner)
+    /// A sender's model as the receiver would hold it: its shared part over the receiver's own.
+    func model(_ packed: [Float]) -> [Float] {
+      var values = full
+      shared.unpack(packed, into: &values)
+      return values
+    }
     var evidence = PeerEvidence()
     if !neighbours.isEmpty {
       let kinds = aggregator.evidence.kinds
@@ -211,7 +230,8 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
     let mixed = aggregator.combine(
       own: own.values, selfWeight: row.weight(of: node), neighbours: contributions.map { ($0, row.weight(of: $0.client)) },
       context: context)
-    learner.setValues(mixed, of: state.learner)
+    shared.unpack(mixed, into: &full)
+    learner.setValues(full, of: state.learner)
     if aggregator.recordsMixingWeights && !neighbours.isEmpty {
       state.lastRow = row
       state.lastRowRound = round
@@ -222,8 +242,14 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
 
   /// The values a client uses now: the global ones when a server aggregates.
   func currentValues(of client: Int) -> [Float] {
-    if aggregator.communication == .server { return global }
-    return clients[client].map { learner.values(of: $0.learner) } ?? learner.initialValues
+    guard aggregator.communication == .server else {
+      return clients[client].map { learner.values(of: $0.learner) } ?? learner.initialValues
+    }
+    if shared.isEverything { return global }
+    // The global shared tensors over the client's personal ones.
+    var values = clients[client].map { learner.values(of: $0.learner) } ?? learner.initialValues
+    shared.unpack(shared.pack(global), into: &values)
+    return values
   }
 
   /// Every client's evaluation on `split`, in parallel.
