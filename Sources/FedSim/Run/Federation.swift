@@ -45,7 +45,8 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
   let runID: [UInt8]
   var global: [Float]
   private(set) var clients: [Int: ClientState] = [:]
-  private(set) var setupError: RunError?
+  /// The first failure of a worker job (an OpenSSL keystream, say): the run stops with it.
+  let errors = FirstError()
   /// Running sums of the replies accepted for each open aggregation (streaming aggregators).
   var pendingSums: [Int: WeightedSum] = [:]
   let keysSeeded: Bool
@@ -68,7 +69,7 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
   func makeState(_ client: Int) -> ClientState {
     let state = ClientState(learner: learner.makeState(client: client))
     if privacy?.mechanism == .correlated {
-      do { state.secrets = try EdgeSecrets(client: client, seed: seed, seeded: keysSeeded) } catch { setupError = setupError ?? error }
+      do { state.secrets = try EdgeSecrets(client: client, seed: seed, seeded: keysSeeded) } catch { errors.record(error) }
     }
     clients[client] = state
     return state
@@ -83,10 +84,14 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
     let before = learner.values(of: state.learner)
     var exampleLevel: ExampleLevelPrivacy? = nil
     if let privacy, privacy.level == .example {
-      let edges = state.secrets?.edges ?? [], steps = learner.localSteps
+      let edges = state.secrets?.edges ?? [], steps = learner.localSteps, errors = self.errors
       exampleLevel = ExampleLevelPrivacy(clip: privacy.clip) { step, gradient in
-        let noise = privacy.noise(client: client, edges: edges, index: round * steps + step, dimension: gradient.count)
-        for i in 0..<gradient.count { gradient[i] += noise[i] }
+        do {
+          let noise = try privacy.noise(client: client, edges: edges, index: round * steps + step, dimension: gradient.count)
+          for i in 0..<gradient.count { gradient[i] += noise[i] }
+        } catch {
+          errors.record(.simulation("noise of client \(client), round \(round), step \(step): \(error)"))
+        }
       }
     }
     let metrics = learner.train(
@@ -101,7 +106,12 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
         var update = (0..<message.count).map { (Double(start[$0]) - Double(message[$0])) / eta }
         let norm = update.reduce(0) { $0 + $1 * $1 }.squareRoot()
         if norm > privacy.clip { update = update.map { $0 * privacy.clip / norm } }
-        let noise = privacy.noise(client: client, edges: state.secrets?.edges ?? [], index: round, dimension: message.count)
+        var noise = [Double](repeating: 0, count: message.count)
+        do {
+          noise = try privacy.noise(client: client, edges: state.secrets?.edges ?? [], index: round, dimension: message.count)
+        } catch {
+          errors.record(.simulation("noise of client \(client), round \(round): \(error)"))
+        }
         message = (0..<message.count).map { Float(Double(start[$0]) - eta * (update[$0] + noise[$0])) }
         shared.unpack(message, into: &values)
         learner.setValues(values, of: state.learner)
@@ -189,7 +199,7 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
   func setupMessage(node: ClientID) -> [UInt8]? { clients[node]?.secrets?.publicKeyMessage }
 
   func receiveSetup(node: ClientID, from peer: ClientID, message: [UInt8]) {
-    do { try clients[node]?.secrets?.receive(publicKey: message, from: peer, runID: runID) } catch { setupError = setupError ?? error }
+    do { try clients[node]?.secrets?.receive(publicKey: message, from: peer, runID: runID) } catch { errors.record(error) }
   }
 
   func combine(
@@ -300,5 +310,24 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
   func epsilons(clientCount: Int) -> [Double?]? {
     guard let privacy else { return nil }
     return (0..<clientCount).map { privacy.epsilon(client: $0, rounds: clients[$0]?.releases ?? 0) }
+  }
+}
+
+/// The first error recorded by any thread.
+final class FirstError: @unchecked Sendable {
+  // @unchecked Sendable: every access goes through `lock`.
+  private let lock = NSLock()
+  private var error: RunError?
+
+  func record(_ error: RunError) {
+    lock.lock()
+    defer { lock.unlock() }
+    if self.error == nil { self.error = error }
+  }
+
+  var first: RunError? {
+    lock.lock()
+    defer { lock.unlock() }
+    return error
   }
 }

@@ -252,7 +252,7 @@ public struct Runner {
         throw SimulationError.stalled(time: 0, reason: "no simulation was built")
       }
     } catch { throw .simulation("\(error)") }
-    if let error = federation.setupError { throw error }
+    if let error = federation.errors.first { throw error }
     if let setup = result.setup {
       writer.line([
         "kind": .string("setup"), "messages": .int(setup.messages), "bytes": .int(setup.bytes),

@@ -35,20 +35,17 @@ struct PrivacyPlan: Sendable {
 
   /// The noise client `client` adds to release `index`: σ_cdp·N(0, I) from its private stream
   /// plus, for correlated noise, ±σ_cor·z_ij over its edges.
-  func noise(client: Int, edges: [EdgeKey], index: Int, dimension: Int) -> [Double] {
+  ///
+  /// - Throws: `OpenSSLError` when a keystream cannot be produced.
+  func noise(client: Int, edges: [EdgeKey], index: Int, dimension: Int) throws(OpenSSLError) -> [Double] {
     switch mechanism {
     case .none, .central: return [Double](repeating: 0, count: dimension)
     case .local:
-      return
-        (try? CorrelatedNoise(sigmaCDP: sigmaCDP, sigmaCor: 0).noise(
-          user: client, edges: [], round: index, dimension: dimension, seed: seed))
-        ?? [Double](repeating: 0, count: dimension)
+      return try CorrelatedNoise(sigmaCDP: sigmaCDP, sigmaCor: 0).noise(
+        user: client, edges: [], round: index, dimension: dimension, seed: seed)
     case .correlated:
-      // Keystreams cannot fail on the 32-byte keys EdgeSecrets derives; if OpenSSL ever did, NaN
-      // values make the failure visible in every metric instead of silently dropping the noise.
-      return
-        (try? CorrelatedNoise(sigmaCDP: sigmaCDP, sigmaCor: sigmaCor).noise(
-          user: client, edges: edges, round: index, dimension: dimension, seed: seed)) ?? [Double](repeating: .nan, count: dimension)
+      return try CorrelatedNoise(sigmaCDP: sigmaCDP, sigmaCor: sigmaCor).noise(
+        user: client, edges: edges, round: index, dimension: dimension, seed: seed)
     }
   }
 
