@@ -95,13 +95,24 @@ import Testing
     #expect(asynchronous.contains("max_staleness"))
   }
 
-  @Test func modeAndAggregatorMustAgree() {
+  @Test func modeAndAggregatorMustAgree() throws {
     let tests = RunnerTests()
-    #expect(throws: RunError.self) {
-      try tests.run(workers: 1, out: tests.temporary("x"), cache: tests.temporary("cache"), overrides: ["schedule.mode=gossip"])
+    // Caught when the scenario is read, with the field's location…
+    for overrides in [["schedule.mode=gossip"], ["aggregator.name=gossip"]] {
+      #expect {
+        try tests.run(workers: 1, out: tests.temporary("x"), cache: tests.temporary("cache"), overrides: overrides)
+      } throws: { error in
+        (error as? ScenarioError)?.issues.first.map { $0.path == "schedule.mode" && $0.line > 0 } ?? false
+      }
     }
+    // …and by the runner for scenarios built in code.
+    var scenario = try ScenarioDecoder.decode(RunnerTests.scenarioText, file: "tiny.yaml")
+    scenario.schedule.mode = .gossip
     #expect(throws: RunError.self) {
-      try tests.run(workers: 1, out: tests.temporary("y"), cache: tests.temporary("cache"), overrides: ["aggregator.name=gossip"])
+      try Runner(
+        scenario: scenario, scenarioText: "", overrides: [], workers: 1, output: tests.temporary("z"),
+        cacheDirectory: tests.temporary("cache")
+      ).run(log: { _ in }, progress: { _ in })
     }
   }
 }

@@ -57,6 +57,11 @@ public struct DataSection: Sendable, Equatable, Codable {
     /// Logistic regression with per-client covariate shift and an L2 term.
     case logistic(dimension: Int, examples: Int, heterogeneity: Double, l2: Double)
 
+    var isLogistic: Bool {
+      if case .logistic = self { return true }
+      return false
+    }
+
     /// Whether the source feeds a convex task (rather than the language model).
     public var isConvex: Bool {
       switch self {

@@ -1,3 +1,4 @@
+import Aggregation
 import Foundation
 import Learning
 import Simulation
@@ -49,7 +50,7 @@ public enum ScenarioDecoder {
       Scenario.TaskKind(rawValue: top.choice("task", among: Scenario.TaskKind.allCases.map(\.rawValue), default: "lora-lm") ?? "lora-lm")
       ?? .loraLM
     let seedValue = top.int("seed", default: 0, in: 0...Int.max) ?? 0
-    return Scenario(
+    let scenario = Scenario(
       name: top.string("name", default: "scenario") ?? "scenario",
       seed: UInt64(seedValue),
       task: task,
@@ -68,6 +69,54 @@ public enum ScenarioDecoder {
       privacy: top.contains("privacy") ? privacy(top.section("privacy", allowed: privacyKeys), clients: clients) : nil,
       evaluation: evaluation(top.section("evaluation", allowed: ["every", "splits", "tail"])),
       output: output(top.section("output", allowed: ["dir", "adapters", "trace"]), resolve: resolve))
+    if reader.issues.isEmpty { crossCheck(scenario, root: root, reader: reader) }
+    return scenario
+  }
+
+  /// Checks between sections (task and data, schedule and aggregator, aggregator and privacy),
+  /// once every section is valid on its own.
+  static func crossCheck(_ s: Scenario, root: Node, reader: ScenarioReader) {
+    func node(_ path: String) -> Node? {
+      var current: Node? = root
+      for key in path.split(separator: ".") {
+        guard case .mapping(let mapping)? = current else { return nil }
+        current = mapping[Node(String(key))]
+      }
+      return current
+    }
+    func report(_ paths: [String], _ message: String) {
+      let found = paths.first { node($0) != nil }
+      reader.report(found.flatMap(node) ?? root, found ?? paths[0], message)
+    }
+    if (s.task == .loraLM) == s.data.source.isConvex {
+      report(
+        ["data.source.kind", "data.source", "task"],
+        s.task == .loraLM
+          ? "task lora-lm needs text data (markov, text-dir, jsonl, fortune)"
+          : "task \(s.task.rawValue) needs \(s.task == .linearRegression ? "decor-quadratic or linear" : "logistic") data")
+    } else if s.task == .linearRegression, case .logistic = s.data.source {
+      report(["data.source.kind"], "task linear-regression needs decor-quadratic or linear data")
+    } else if s.task == .logisticRegression, !(s.data.source.isLogistic) {
+      report(["data.source.kind"], "task logistic-regression needs logistic data")
+    }
+    guard let aggregator = try? AggregatorRegistry.shared.make(s.aggregator.name, options: s.aggregator.options) else { return }
+    let decentralized = s.schedule.mode == .gossip || s.schedule.mode == .asynchronousGossip
+    if aggregator.communication != .none && decentralized != (aggregator.communication == .neighbours) {
+      report(
+        ["schedule.mode", "aggregator.name"],
+        decentralized
+          ? "schedule.mode \(s.schedule.mode.rawValue) needs an aggregator that exchanges with neighbours (gossip, trust, decor, ldp), not \(s.aggregator.name)"
+          : "aggregator \(s.aggregator.name) exchanges with neighbours: use schedule.mode gossip or async-gossip")
+    }
+    switch (aggregator.privacy, s.privacy) {
+    case (.none, .some):
+      report(["privacy"], "aggregator \(s.aggregator.name) adds no noise: use decor, ldp or cdp with a privacy section, or remove it")
+    case (.local, nil), (.correlated, nil), (.central, nil):
+      report(["aggregator.name"], "aggregator \(s.aggregator.name) needs a privacy section (clip, sigma_cdp or target_epsilon)")
+    case (.central, .some(let privacy)) where privacy.level == .example:
+      report(["privacy.level"], "cdp adds its noise once per round on the server: use level user")
+    default: break
+    }
   }
 
   // MARK: - model
