@@ -71,7 +71,9 @@ struct RunCommand: ParsableCommand {
           }
         })
       if !quiet {
-        var result = String(format: "final mean validation loss %.4g", summary["final_mean_val_loss"] ?? .nan)
+        var result = String(
+          format: languageModel ? "final mean validation loss %.4f" : "final mean validation loss %.4g",
+          summary["final_mean_val_loss"] ?? .nan)
         if let perplexity = summary["final_mean_val_perplexity"] { result += String(format: " (ppl %.2f)", perplexity) }
         if let distance = summary["tail_mean_sq_distance"] { result += String(format: ", mean ‖x − x*‖² %.4g", distance) }
         if let epsilon = summary["final_epsilon"] { result += String(format: ", ε %.4g", epsilon) }
