@@ -43,6 +43,29 @@ public struct RandomStream: Sendable {
     }
   }
 
+  /// Writes the next `count` words of the stream: exactly what `count` calls of `nextUInt32`
+  /// would return, a whole block at a time (for bulk draws such as dropout masks).
+  public mutating func fill(_ output: UnsafeMutablePointer<UInt32>, count: Int) {
+    var i = 0
+    while i < count && available > 0 {
+      output[i] = nextUInt32()
+      i += 1
+    }
+    while count - i >= 4 {
+      let block = generator.block(counter)
+      counter.0 &+= 1
+      output[i] = block.0
+      output[i + 1] = block.1
+      output[i + 2] = block.2
+      output[i + 3] = block.3
+      i += 4
+    }
+    while i < count {
+      output[i] = nextUInt32()
+      i += 1
+    }
+  }
+
   @inlinable
   public mutating func nextUInt64() -> UInt64 {
     UInt64(nextUInt32()) << 32 | UInt64(nextUInt32())

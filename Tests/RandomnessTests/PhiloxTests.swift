@@ -68,3 +68,21 @@ import Testing
     #expect(seen.count == 7)
   }
 }
+
+@Suite struct BulkFillTests {
+  @Test(arguments: [0, 1, 3, 4, 7, 64, 259])
+  func fillEqualsRepeatedDraws(offset: Int) {
+    var single = RandomStream(seed: 11, purpose: .dropout, client: 2, round: 3, step: 4)
+    var bulk = single
+    // Start in the middle of a block, then compare a long run and what follows it.
+    for _ in 0..<offset {
+      _ = single.nextUInt32()
+      _ = bulk.nextUInt32()
+    }
+    let expected = (0..<1001).map { _ in single.nextUInt32() }
+    var words = [UInt32](repeating: 0, count: 1001)
+    words.withUnsafeMutableBufferPointer { bulk.fill($0.baseAddress!, count: 1001) }
+    #expect(words == expected)
+    #expect(bulk.nextUInt32() == single.nextUInt32())
+  }
+}

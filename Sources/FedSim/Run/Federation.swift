@@ -116,7 +116,8 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
         shared.unpack(message, into: &values)
         learner.setValues(values, of: state.learner)
       }
-      state.releases += 1
+      // A release is what leaves the client: nothing does in rounds without exchange.
+      if communicates && exchanges(round: round) { state.releases += 1 }
     }
     state.participations += 1
     var predictions: Predictions? = nil
