@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Trust-weighted aggregation vs FedAvg vs local training on scenarios/trust-domains.yaml,
-# 3 seeds each (about 6 minutes on 2 cores). Tables land in runs/trust-domains-repro/*/table.md.
+# 3 seeds each (about 8 minutes on 2 cores). Tables land in runs/trust-domains-repro/*/table.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release --product fedsim >/dev/null
@@ -14,3 +14,8 @@ $fedsim sweep scenarios/trust-domains.yaml --quiet --seeds "$seeds" --out "$out/
   --grid aggregator.name=local --set 'aggregator.options={}'
 $fedsim sweep scenarios/trust-domains.yaml --quiet --seeds "$seeds" --out "$out/fedavg" \
   --grid aggregator.name=fedavg --set 'aggregator.options={}' --set schedule.mode=sync --set schedule.clients_per_round=8
+# The same trust computed by a server that sends every client its own model (one upload and one
+# download per client and round instead of messages to all 7 peers).
+$fedsim sweep scenarios/trust-domains.yaml --quiet --seeds "$seeds" --out "$out/server" \
+  --grid aggregator.options.scheme=prediction,validation --set aggregator.options.placement=server \
+  --set schedule.mode=sync --set schedule.clients_per_round=8

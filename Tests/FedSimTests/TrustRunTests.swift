@@ -1,4 +1,5 @@
 import Foundation
+import Learning
 import Testing
 
 @testable import FedSim
@@ -57,6 +58,55 @@ import Testing
     }
     for (_, matrix) in matrices(records) {
       for row in matrix { for value in row { #expect(abs(value - 0.25) < 1e-12) } }
+    }
+  }
+}
+
+@Suite struct ServerTrustRunTests {
+  /// The run's metrics records and each client's final adapter values.
+  func run(_ options: String) throws -> ([[String: Any]], [[Float]]) {
+    let tests = RunnerTests()
+    let out = tests.temporary("server-trust")
+    _ = try tests.run(
+      workers: 2, out: out, cache: tests.temporary("cache"),
+      overrides: [
+        "aggregator.name=trust", "aggregator.options={placement: server, warmup_rounds: 1, \(options)}", "devices.dropout=0",
+        "network={}", "schedule.clients_per_round=4", "schedule.rounds=3", "data.partition={kind: domain-per-client}",
+        "data.public_fraction=0.2", "output.adapters=true",
+      ])
+    let text = try String(contentsOf: out.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+    let records = text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    let scenario = try ScenarioDecoder.decode(RunnerTests.scenarioText, file: "tiny.yaml")
+    guard case .builtIn(let config, _, _) = scenario.model.base else { throw RunError.model("expected a built-in base") }
+    let adapters = try (0..<4).map { client -> [Float] in
+      let adapter = try AdapterCheckpoint.load(from: out.appendingPathComponent("adapters/client-\(client)"), model: config)
+      return adapter.parameters.storage.toArray()
+    }
+    return (records, adapters)
+  }
+
+  @Test func aServerSendsEachClientItsOwnTrustWeightedModel() throws {
+    let (records, adapters) = try run("scheme: validation")
+    let rounds = records.filter { $0["kind"] as? String == "round" }
+    // Warm-up: nothing travels; afterwards both directions carry adapters.
+    #expect(rounds[0]["bytes_up"] as? Int == 0 && rounds[0]["bytes_down"] as? Int == 0)
+    #expect((rounds[2]["bytes_up"] as? Int ?? 0) > 0 && (rounds[2]["bytes_down"] as? Int ?? 0) > 0)
+    let matrices = records.filter { $0["kind"] as? String == "mixing" }.map { $0["matrix"] as! [[Double]] }
+    #expect(matrices.count == 2)
+    for matrix in matrices {
+      for row in matrix { #expect(abs(row.reduce(0, +) - 1) < 1e-9) }
+      // Personalised: the rows differ between clients.
+      #expect(Set(matrix.map { $0.map { ($0 * 1e6).rounded() } }).count > 1)
+    }
+    // Each client ends with its own model.
+    #expect(Set(adapters).count == 4)
+  }
+
+  @Test func uniformServerTrustIsUniformAveraging() throws {
+    let (records, adapters) = try run("scheme: uniform")
+    #expect(Set(adapters).count == 1)
+    for record in records where record["kind"] as? String == "mixing" {
+      for row in record["matrix"] as! [[Double]] { for value in row { #expect(abs(value - 0.25) < 1e-12) } }
     }
   }
 }

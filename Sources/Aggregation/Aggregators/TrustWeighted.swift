@@ -14,9 +14,12 @@ import Foundation
 /// Options: `temperature` τ (scores divided by τ before the softmax, default 1), `top_k` (keep the
 /// k largest scores of a row, 0 = all), `warmup_rounds` of local training before the first
 /// aggregation, `period` (aggregate every that many rounds), `prediction_top_k` (default 100),
-/// `reference_windows` (default 4), `share` (tensor name fragments; default all). Over a complete
-/// topology every client hears every other, as in the paper; over other graphs trust is computed
-/// among neighbours.
+/// `reference_windows` (default 4), `share` (tensor name fragments; default all), `placement`.
+/// With `placement: peers` (default) every client computes its row over its neighbours — over a
+/// complete topology every client hears every other, as in the paper; with `placement: server` a
+/// server computes every reporting client's row over the round's replies and sends each client its
+/// own model (validation evidence is then evaluated by the simulator as if the server held the
+/// clients' validation windows).
 public struct TrustWeighted: Aggregator {
   public static let name = "trust"
 
@@ -32,6 +35,8 @@ public struct TrustWeighted: Aggregator {
   public let period: Int
   public let matrix: [[Double]]
   public let sharing: TensorFilter
+  /// Where trust is computed: by every client over its neighbours, or by a server for every client.
+  public let onServer: Bool
   let request: EvidenceRequest
 
   public init(options: AggregatorOptions) throws(AggregatorError) {
@@ -43,6 +48,7 @@ public struct TrustWeighted: Aggregator {
     let predictionTopK = try options.int("prediction_top_k", default: 100, in: 1...1_000_000)
     let referenceWindows = try options.int("reference_windows", default: 4, in: 1...100_000)
     sharing = try TensorFilter(options: options)
+    onServer = try options.choice("placement", among: ["peers", "server"], default: "peers") == "server"
     let matrixText = try options.string("matrix")
     if scheme == .staticMatrix {
       guard let matrixText else {
@@ -84,7 +90,9 @@ public struct TrustWeighted: Aggregator {
     return rows
   }
 
-  public var communication: Communication { .neighbours }
+  public var communication: Communication { onServer ? .server : .neighbours }
+
+  public var personalisesOnServer: Bool { onServer }
 
   public func shares(tensor name: String) -> Bool { sharing.shares(name) }
 

@@ -117,6 +117,11 @@ public protocol Aggregator: Sendable {
   /// Whether the rows from `mixingWeights` are worth recording (personalised aggregators).
   var recordsMixingWeights: Bool { get }
 
+  /// Server side, personalised: whether the server computes one model per client instead of one
+  /// global model — each client that reported is a receiver that heard every reply of the round,
+  /// with `mixingWeights` and `combine` (uniform topology weights), and gets its own model back.
+  var personalisesOnServer: Bool { get }
+
   /// Server side, streaming: the weight of a contribution in a running weighted sum, or nil (the
   /// default) when the rule needs every contribution at once (a median, Krum). Aggregators that
   /// return a weight get `finish` called with the sum of the round's replies, folded in as they
@@ -153,6 +158,8 @@ extension Aggregator {
   public func mixingWeights(_ input: MixingInput) -> MixingRow { input.topology }
 
   public var recordsMixingWeights: Bool { false }
+
+  public var personalisesOnServer: Bool { false }
 
   public func streamingWeight(of contribution: Contribution) -> Double? { nil }
 

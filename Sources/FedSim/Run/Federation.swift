@@ -52,8 +52,14 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
   let keysSeeded: Bool
   /// What the aggregator shares of the values.
   let shared: SharedTensors
+  /// Each client's own model (packed shared values) when the server personalises.
+  private(set) var personal: [Int: [Float]] = [:]
+  let workers: Int
 
-  init(learner: Learner, aggregator: any Aggregator, privacy: PrivacyPlan?, seed: UInt64, runName: String, keysSeeded: Bool) {
+  init(
+    learner: Learner, aggregator: any Aggregator, privacy: PrivacyPlan?, seed: UInt64, runName: String, keysSeeded: Bool, workers: Int = 1
+  ) {
+    self.workers = workers
     self.learner = learner
     self.aggregator = aggregator
     self.privacy = privacy
@@ -65,6 +71,9 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
   }
 
   var communicates: Bool { aggregator.communication != .none }
+
+  /// A server that sends every client its own model.
+  var personalised: Bool { aggregator.communication == .server && aggregator.personalisesOnServer }
 
   func makeState(_ client: Int) -> ClientState {
     let state = ClientState(learner: learner.makeState(client: client))
@@ -125,13 +134,14 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
       predictions = learner.predictions(values: values, request: aggregator.evidence, worker: worker)
     }
     return LocalReport(
-      message: communicates ? FederationMessage(values: message, predictions: predictions) : FederationMessage(values: []),
+      message: communicates && exchanges(round: round)
+        ? FederationMessage(values: message, predictions: predictions) : FederationMessage(values: []),
       weight: learner.trainingWeight(client: client), metrics: metrics)
   }
 
   /// Raw Float32 values plus sparse predictions: what a real client would send.
   func serializedBytes(of message: FederationMessage) -> Int {
-    communicates ? shared.packedCount * 4 + (message.predictions?.serializedBytes ?? 0) : 0
+    communicates && !message.values.isEmpty ? shared.packedCount * 4 + (message.predictions?.serializedBytes ?? 0) : 0
   }
 
   var centralNoise: Double { privacy?.mechanism == .central ? learner.learningRate * (privacy?.sigmaCDP ?? 0) : 0 }
@@ -145,6 +155,13 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
   func requiredMemoryBytes(client: ClientID) -> Double { learner.requiredMemoryBytes }
 
   func serverMessage() -> FederationMessage { FederationMessage(values: shared.pack(global)) }
+
+  /// Nothing in rounds without exchange; a personalising server's model for this client.
+  func serverMessage(for client: ClientID, round: Int) -> FederationMessage {
+    guard communicates && exchanges(round: round) else { return FederationMessage(values: []) }
+    if personalised, let own = personal[client] { return FederationMessage(values: own) }
+    return serverMessage()
+  }
 
   func localWork(client: ClientID, state: inout ClientState, received: FederationMessage, round: Int, worker: Int)
     -> LocalReport<FederationMessage>
@@ -170,6 +187,10 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
   func aggregate(reports: [ArrivedReport<FederationMessage>], round: Int, time: SimulatedTime) {
     guard communicates else { return }
     let context = AggregationContext(round: round, seed: seed, tensors: shared.packedTensors, centralNoise: centralNoise)
+    if personalised {
+      personalise(reports.filter { !$0.report.message.values.isEmpty }, round: round)
+      return
+    }
     var packed = shared.pack(global)
     defer { shared.unpack(packed, into: &global) }
     if streamsReports {
@@ -183,6 +204,59 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
       Contribution(client: $0.client, values: $0.report.message.values, weight: $0.report.weight, staleness: $0.staleness)
     }
     aggregator.aggregate(contributions, global: &packed, context: context)
+  }
+
+  /// A personalising server: every reporting client is a receiver that heard the round's other
+  /// replies (uniform topology weights); its row and model come from the aggregator's
+  /// `mixingWeights` and `combine`. The global values become the plain mean (for newcomers).
+  func personalise(_ reports: [ArrivedReport<FederationMessage>], round: Int) {
+    guard !reports.isEmpty else { return }
+    let ordered = reports.sorted { $0.client < $1.client }
+    let contributions = ordered.map {
+      Contribution(client: $0.client, values: $0.report.message.values, weight: $0.report.weight, staleness: $0.staleness)
+    }
+    let uniform = MixingRow(contributions.map { ($0.client, 1 / Double(contributions.count)) })
+    let aggregator = self.aggregator, learner = self.learner, shared = self.shared, seed = self.seed
+    let fulls = ordered.map { arrived in clients[arrived.client].map { learner.values(of: $0.learner) } ?? learner.initialValues }
+    let kinds = aggregator.evidence.kinds
+    let results = WorkerPool(workers: workers).map(Array(ordered.enumerated())) { item, _ -> (MixingRow, [Float]) in
+      let (index, arrived) = item
+      let receiver = arrived.client
+      let others = contributions.filter { $0.client != receiver }
+      let context = AggregationContext(round: round, seed: seed, receiver: receiver, tensors: shared.packedTensors)
+      var evidence = PeerEvidence()
+      if kinds.contains(.validationLoss) {
+        for contribution in contributions {
+          var values = fulls[index]
+          shared.unpack(contribution.values, into: &values)
+          evidence.validationLoss[contribution.client] = learner.validationLoss(values: values, receiver: receiver)
+        }
+      }
+      if kinds.contains(.predictions), let mine = arrived.report.message.predictions {
+        for other in ordered where other.client != receiver {
+          if let theirs = other.report.message.predictions { evidence.predictionDistance[other.client] = mine.distance(to: theirs) }
+        }
+      }
+      let row = aggregator.mixingWeights(
+        MixingInput(
+          receiver: receiver, own: contributions[index].values, received: others, topology: uniform, evidence: evidence, context: context))
+      let mixed = aggregator.combine(
+        own: contributions[index].values, selfWeight: row.weight(of: receiver), neighbours: others.map { ($0, row.weight(of: $0.client)) },
+        context: context)
+      return (row, mixed)
+    }
+    for (arrived, (row, mixed)) in zip(ordered, results) {
+      personal[arrived.client] = mixed
+      if let state = clients[arrived.client], aggregator.recordsMixingWeights {
+        state.lastRow = row
+        state.lastRowRound = round
+      }
+    }
+    var mean = WeightedSum(dimension: shared.packedCount)
+    for contribution in contributions { mean.add(contribution, weight: 1) }
+    var packed = shared.pack(global)
+    for i in 0..<packed.count { packed[i] = Float(mean.sum[i] / mean.totalWeight) }
+    shared.unpack(packed, into: &global)
   }
 
   // MARK: - DecentralizedTask
@@ -255,6 +329,11 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
   func currentValues(of client: Int) -> [Float] {
     guard aggregator.communication == .server else {
       return clients[client].map { learner.values(of: $0.learner) } ?? learner.initialValues
+    }
+    if personalised {
+      var values = clients[client].map { learner.values(of: $0.learner) } ?? global
+      if let own = personal[client] { shared.unpack(own, into: &values) }
+      return values
     }
     if shared.isEverything { return global }
     // The global shared tensors over the client's personal ones.

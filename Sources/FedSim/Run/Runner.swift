@@ -124,7 +124,7 @@ public struct Runner {
     }
     let federation = Federation(
       learner: learner, aggregator: aggregator, privacy: privacy, seed: s.seed, runName: s.name,
-      keysSeeded: (s.privacy?.keys ?? .seeded) == .seeded)
+      keysSeeded: (s.privacy?.keys ?? .seeded) == .seeded, workers: workers)
     let settings = SimulationSettings(
       clients: s.clients, seed: s.seed, workers: workers, devices: s.devices, network: s.network, keepsTrace: s.output.writeTrace)
     var serverSimulation: ServerSimulation<Federation<L>>?

@@ -50,6 +50,9 @@ public protocol FederatedTask: AnyObject, Sendable {
   func requiredMemoryBytes(client: ClientID) -> Double
   /// The message the server sends to a client it dispatches now.
   func serverMessage() -> Message
+  /// The message for one client dispatched for `round` (the server version in buffered mode):
+  /// personalised federations send each client its own model. Defaults to `serverMessage()`.
+  func serverMessage(for client: ClientID, round: Int) -> Message
   /// Local work from the received message. Runs on a worker thread.
   func localWork(client: ClientID, state: inout ClientState, received: Message, round: Int, worker: Int) -> LocalReport<Message>
   /// Combines reports into the server model; called on the simulator thread, reports in arrival
@@ -66,5 +69,6 @@ public protocol FederatedTask: AnyObject, Sendable {
 extension FederatedTask {
   public func requiredMemoryBytes(client: ClientID) -> Double { 0 }
   public var streamsReports: Bool { false }
+  public func serverMessage(for client: ClientID, round: Int) -> Message { serverMessage() }
   public func accept(_ report: ArrivedReport<Message>, round: Int) {}
 }

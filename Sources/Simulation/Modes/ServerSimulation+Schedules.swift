@@ -22,9 +22,10 @@ extension ServerSimulation {
     reports.removeAll(keepingCapacity: true)
     arrivals.removeAll(keepingCapacity: true)
     trace.record(now, "round-start", round: round)
-    let message = task.serverMessage()
-    let bytes = task.serializedBytes(of: message)
-    for client in cohort { dispatch(client, key: round, startedFrom: round, message: message, bytes: bytes) }
+    for client in cohort {
+      let message = task.serverMessage(for: client, round: round)
+      dispatch(client, key: round, startedFrom: round, message: message, bytes: task.serializedBytes(of: message))
+    }
     if roundOpen, let deadline = schedule.deadline { queue.schedule(.deadline(round), at: now + deadline) }
   }
 
@@ -67,7 +68,7 @@ extension ServerSimulation {
         scheduleRetry(after: schedule.idleWait)
         return
       }
-      let message = task.serverMessage()
+      let message = task.serverMessage(for: client, round: version)
       dispatch(client, key: dispatchCount, startedFrom: version, message: message, bytes: task.serializedBytes(of: message))
       dispatchCount += 1
     }
