@@ -102,6 +102,32 @@ import Testing
     #expect(Set(adapters).count == 4)
   }
 
+  /// The same trust computed by every client over a complete graph or by a server for every
+  /// client gives the same models: identical evaluations, round by round.
+  @Test(arguments: ["validation", "prediction"])
+  func serverAndPeerPlacementsAgreeExactly(scheme: String) throws {
+    let tests = RunnerTests()
+    let common = [
+      "aggregator.name=trust", "devices.dropout=0", "network={}", "schedule.rounds=3", "data.partition={kind: domain-per-client}",
+      "data.public_fraction=0.2",
+    ]
+    func evaluations(_ overrides: [String]) throws -> [String] {
+      let out = tests.temporary("placement")
+      _ = try tests.run(workers: 2, out: out, cache: tests.temporary("cache"), overrides: common + overrides)
+      let text = try String(contentsOf: out.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+      return text.split(separator: "\n").filter { $0.contains("client_eval") }.map {
+        $0.replacingOccurrences(of: #", "sim_time": [0-9.e+-]+"#, with: "", options: .regularExpression)
+      }
+    }
+    let peers = try evaluations([
+      "schedule.mode=gossip", "topology.kind=complete", "aggregator.options={scheme: \(scheme), warmup_rounds: 1}",
+    ])
+    let server = try evaluations([
+      "schedule.mode=sync", "schedule.clients_per_round=4", "aggregator.options={scheme: \(scheme), warmup_rounds: 1, placement: server}",
+    ])
+    #expect(peers.count == 12 && peers == server)
+  }
+
   @Test func uniformServerTrustIsUniformAveraging() throws {
     let (records, adapters) = try run("scheme: uniform")
     #expect(Set(adapters).count == 1)

@@ -110,18 +110,7 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
     var message = shared.pack(values)
     if let privacy {
       if privacy.level == .user {
-        let eta = learner.learningRate
-        let start = shared.pack(before)
-        var update = (0..<message.count).map { (Double(start[$0]) - Double(message[$0])) / eta }
-        let norm = update.reduce(0) { $0 + $1 * $1 }.squareRoot()
-        if norm > privacy.clip { update = update.map { $0 * privacy.clip / norm } }
-        var noise = [Double](repeating: 0, count: message.count)
-        do {
-          noise = try privacy.noise(client: client, edges: state.secrets?.edges ?? [], index: round, dimension: message.count)
-        } catch {
-          errors.record(.simulation("noise of client \(client), round \(round): \(error)"))
-        }
-        message = (0..<message.count).map { Float(Double(start[$0]) - eta * (update[$0] + noise[$0])) }
+        message = privatised(start: shared.pack(before), trained: message, client: client, state: state, round: round, plan: privacy)
         shared.unpack(message, into: &values)
         learner.setValues(values, of: state.learner)
       }
@@ -137,6 +126,21 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
       message: communicates && exchanges(round: round)
         ? FederationMessage(values: message, predictions: predictions) : FederationMessage(values: []),
       weight: learner.trainingWeight(client: client), metrics: metrics)
+  }
+
+  /// User-level release y = x − η(clip(u, C) + noise) of the update u = (x − x_trained)/η.
+  func privatised(start: [Float], trained: [Float], client: Int, state: ClientState, round: Int, plan: PrivacyPlan) -> [Float] {
+    let eta = learner.learningRate
+    var update = (0..<trained.count).map { (Double(start[$0]) - Double(trained[$0])) / eta }
+    let norm = update.reduce(0) { $0 + $1 * $1 }.squareRoot()
+    if norm > plan.clip { update = update.map { $0 * plan.clip / norm } }
+    var noise = [Double](repeating: 0, count: trained.count)
+    do {
+      noise = try plan.noise(client: client, edges: state.secrets?.edges ?? [], index: round, dimension: trained.count)
+    } catch {
+      errors.record(.simulation("noise of client \(client), round \(round): \(error)"))
+    }
+    return (0..<trained.count).map { Float(Double(start[$0]) - eta * (update[$0] + noise[$0])) }
   }
 
   /// Raw Float32 values plus sparse predictions: what a real client would send.
@@ -159,7 +163,9 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
   /// Nothing in rounds without exchange; a personalising server's model for this client.
   func serverMessage(for client: ClientID, round: Int) -> FederationMessage {
     guard communicates && exchanges(round: round) else { return FederationMessage(values: []) }
-    if personalised, let own = personal[client] { return FederationMessage(values: own) }
+    // A personalising server has nothing for a client it has not aggregated yet: the client keeps
+    // its own model (what it trained during the warm-up, say).
+    if personalised { return FederationMessage(values: personal[client] ?? []) }
     return serverMessage()
   }
 
