@@ -43,6 +43,17 @@ import Testing
     #expect(rounds.suffix(2).allSatisfy { ($0["bytes_up"] as? Int ?? 0) > 0 })
   }
 
+  /// With only the A matrices shared, each peer is judged as the model the receiver would hold:
+  /// the peer's A over the receiver's own B.
+  @Test(arguments: ["peers", "server"])
+  func validationTrustWithPartialSharing(placement: String) throws {
+    let mode = placement == "server" ? ["schedule.mode=sync", "schedule.clients_per_round=4"] : []
+    let records = try run(["aggregator.options={scheme: validation, warmup_rounds: 1, share: lora_A, placement: \(placement)}"] + mode)
+    let recorded = matrices(records)
+    #expect(recorded.map(\.round) == [1, 2, 3])
+    for (_, matrix) in recorded { for row in matrix { #expect(abs(row.reduce(0, +) - 1) < 1e-9) } }
+  }
+
   @Test func predictionMessagesCarryTheirPredictions() throws {
     let plain = try run(["aggregator.options={scheme: weights}"])
     let predictions = try run(["aggregator.options={scheme: prediction, prediction_top_k: 5, reference_windows: 2}"])

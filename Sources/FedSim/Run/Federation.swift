@@ -68,6 +68,9 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
     runID = Array("fedsim-run:\(runName):\(seed)".utf8)
     global = learner.initialValues
     shared = SharedTensors(tensors: learner.tensors, fullCount: learner.initialValues.count) { aggregator.shares(tensor: $0) }
+    streamsReports =
+      aggregator.communication == .server && !aggregator.personalisesOnServer
+      && aggregator.streamingWeight(of: Contribution(client: 0, values: [], weight: 1)) != nil
   }
 
   var communicates: Bool { aggregator.communication != .none }
@@ -181,7 +184,7 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
   }
 
   /// Streaming aggregators fold each reply into a running sum on arrival; the replies are dropped.
-  var streamsReports: Bool { communicates && aggregator.streamingWeight(of: Contribution(client: 0, values: [], weight: 1)) != nil }
+  let streamsReports: Bool
 
   func accept(_ report: ArrivedReport<FederationMessage>, round: Int) {
     let contribution = Contribution(
@@ -224,25 +227,14 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
     let uniform = MixingRow(contributions.map { ($0.client, 1 / Double(contributions.count)) })
     let aggregator = self.aggregator, learner = self.learner, shared = self.shared, seed = self.seed
     let fulls = ordered.map { arrived in clients[arrived.client].map { learner.values(of: $0.learner) } ?? learner.initialValues }
-    let kinds = aggregator.evidence.kinds
     let results = WorkerPool(workers: workers).map(Array(ordered.enumerated())) { item, _ -> (MixingRow, [Float]) in
       let (index, arrived) = item
       let receiver = arrived.client
       let others = contributions.filter { $0.client != receiver }
       let context = AggregationContext(round: round, seed: seed, receiver: receiver, tensors: shared.packedTensors)
-      var evidence = PeerEvidence()
-      if kinds.contains(.validationLoss) {
-        for contribution in contributions {
-          var values = fulls[index]
-          shared.unpack(contribution.values, into: &values)
-          evidence.validationLoss[contribution.client] = learner.validationLoss(values: values, receiver: receiver)
-        }
-      }
-      if kinds.contains(.predictions), let mine = arrived.report.message.predictions {
-        for other in ordered where other.client != receiver {
-          if let theirs = other.report.message.predictions { evidence.predictionDistance[other.client] = mine.distance(to: theirs) }
-        }
-      }
+      let evidence = self.evidence(
+        receiver: receiver, ownFull: fulls[index],
+        models: ordered.map { ($0.client, $0.report.message.values, $0.report.message.predictions) })
       let row = aggregator.mixingWeights(
         MixingInput(
           receiver: receiver, own: contributions[index].values, received: others, topology: uniform, evidence: evidence, context: context))
@@ -263,6 +255,28 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
     var packed = shared.pack(global)
     for i in 0..<packed.count { packed[i] = Float(mean.sum[i] / mean.totalWeight) }
     shared.unpack(packed, into: &global)
+  }
+
+  /// What a receiver measures about the models it holds (itself included), each given by its
+  /// packed shared values: the loss of the model it would hold — the shared part over its own
+  /// personal part — on its validation windows, and the distance of the senders' predictions to
+  /// its own.
+  func evidence(receiver: Int, ownFull: [Float], models: [(client: Int, values: [Float], predictions: Predictions?)]) -> PeerEvidence {
+    var evidence = PeerEvidence()
+    let kinds = aggregator.evidence.kinds
+    if kinds.contains(.validationLoss) {
+      for model in models {
+        var values = ownFull
+        shared.unpack(model.values, into: &values)
+        evidence.validationLoss[model.client] = learner.validationLoss(values: values, receiver: receiver)
+      }
+    }
+    if kinds.contains(.predictions), let mine = models.first(where: { $0.client == receiver })?.predictions {
+      for model in models where model.client != receiver {
+        if let theirs = model.predictions { evidence.predictionDistance[model.client] = mine.distance(to: theirs) }
+      }
+    }
+    return evidence
   }
 
   // MARK: - DecentralizedTask
@@ -295,27 +309,12 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
     let topology = MixingRow([(node, selfWeight)] + neighbours.map { ($0.peer, $0.weight) })
     let context = AggregationContext(round: round, seed: seed, receiver: node, tensors: shared.packedTensors)
     var full = learner.values(of: state.learner)
-    /// A sender's model as the receiver would hold it: its shared part over the receiver's own.
-    func model(_ packed: [Float]) -> [Float] {
-      var values = full
-      shared.unpack(packed, into: &values)
-      return values
-    }
-    var evidence = PeerEvidence()
-    if !neighbours.isEmpty {
-      let kinds = aggregator.evidence.kinds
-      if kinds.contains(.validationLoss) {
-        evidence.validationLoss[node] = learner.validationLoss(values: own.values, receiver: node)
-        for message in neighbours {
-          evidence.validationLoss[message.peer] = learner.validationLoss(values: message.message.values, receiver: node)
-        }
-      }
-      if kinds.contains(.predictions), let mine = own.predictions {
-        for message in neighbours {
-          if let theirs = message.message.predictions { evidence.predictionDistance[message.peer] = mine.distance(to: theirs) }
-        }
-      }
-    }
+    let evidence =
+      neighbours.isEmpty
+      ? PeerEvidence()
+      : self.evidence(
+        receiver: node, ownFull: full,
+        models: [(node, own.values, own.predictions)] + neighbours.map { ($0.peer, $0.message.values, $0.message.predictions) })
     let row = aggregator.mixingWeights(
       MixingInput(receiver: node, own: own.values, received: contributions, topology: topology, evidence: evidence, context: context))
     let mixed = aggregator.combine(

@@ -36,16 +36,16 @@ final class ConvexLearner: LocalLearner, @unchecked Sendable {
         validation.append(problem)
         test.append(problem)
       case .linear(let dimension, let examples, let noise, let heterogeneity):
-        let all = ConvexProblem.linearSynthetic(
-          client: client, examples: examples, dimension: dimension, noise: noise, heterogeneity: heterogeneity, seed: seed)
-        let parts = Self.split(all, data)
+        let parts = Self.split(
+          .linearSynthetic(
+            client: client, examples: examples, dimension: dimension, noise: noise, heterogeneity: heterogeneity, seed: seed), data)
         train.append(parts.0)
         validation.append(parts.1)
         test.append(parts.2)
       case .logistic(let dimension, let examples, let heterogeneity, let l2):
-        let all = ConvexProblem.logisticSynthetic(
-          client: client, examples: examples, dimension: dimension, heterogeneity: heterogeneity, l2: l2, seed: seed)
-        let parts = Self.split(all, data)
+        let parts = Self.split(
+          .logisticSynthetic(client: client, examples: examples, dimension: dimension, heterogeneity: heterogeneity, l2: l2, seed: seed),
+          data)
         train.append(parts.0)
         validation.append(parts.1)
         test.append(parts.2)
