@@ -118,14 +118,15 @@ struct PrivacyPlan: Sendable {
         }
       } catch { throw .unsupported(field: "privacy.level", value: "example", reason: error.description) }
     }
-    func worstEpsilon(_ sigmaCDP: Double, _ sigmaCor: Double) throws(RunError) -> Double {
-      let plan = PrivacyPlan(
+    func plan(_ sigmaCDP: Double, _ sigmaCor: Double) throws(RunError) -> PrivacyPlan {
+      let rho = try rhos(sigmaCDP, sigmaCor)
+      return PrivacyPlan(
         mechanism: mechanism, level: section.level, clip: section.clip, sigmaCDP: sigmaCDP, sigmaCor: sigmaCor, delta: section.delta,
-        seed: seed, releasesPerRound: releasesPerRound, rho: try rhos(sigmaCDP, sigmaCor), curves: [])
-      let withCurves = PrivacyPlan(
-        mechanism: plan.mechanism, level: plan.level, clip: plan.clip, sigmaCDP: sigmaCDP, sigmaCor: sigmaCor, delta: plan.delta,
-        seed: seed, releasesPerRound: releasesPerRound, rho: plan.rho, curves: try curves(plan.rho))
-      return (0..<clients).compactMap { withCurves.epsilon(client: $0, rounds: rounds) }.max() ?? 0
+        seed: seed, releasesPerRound: releasesPerRound, rho: rho, curves: try curves(rho))
+    }
+    func worstEpsilon(_ sigmaCDP: Double, _ sigmaCor: Double) throws(RunError) -> Double {
+      let candidate = try plan(sigmaCDP, sigmaCor)
+      return (0..<clients).compactMap { candidate.epsilon(client: $0, rounds: rounds) }.max() ?? 0
     }
 
     var sigmaCDP = section.sigmaCDP ?? 0
@@ -185,10 +186,10 @@ struct PrivacyPlan: Sendable {
     guard sigmaCDP > 0 else {
       throw .unsupported(field: "privacy.sigma_cdp", value: "\(sigmaCDP)", reason: "a positive noise level is required")
     }
-    let rho = try rhos(sigmaCDP, sigmaCor)
-    if rho.allSatisfy({ $0 == nil }) { throw .unsupported(field: "privacy.curious", value: "all", reason: "no honest client is left") }
-    return PrivacyPlan(
-      mechanism: mechanism, level: section.level, clip: section.clip, sigmaCDP: sigmaCDP, sigmaCor: sigmaCor, delta: section.delta,
-      seed: seed, releasesPerRound: releasesPerRound, rho: rho, curves: try curves(rho))
+    let result = try plan(sigmaCDP, sigmaCor)
+    if result.rho.allSatisfy({ $0 == nil }) {
+      throw .unsupported(field: "privacy.curious", value: "all", reason: "no honest client is left")
+    }
+    return result
   }
 }
