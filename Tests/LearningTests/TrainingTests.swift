@@ -1,4 +1,5 @@
 import Foundation
+import Randomness
 import Testing
 
 @testable import Learning
@@ -110,5 +111,28 @@ import Testing
       options.shards = 3
       _ = try Trainer(model: model, weights: weights, adapter: nil, options: options)
     }
+  }
+}
+
+@Suite struct DistinctWindowTests {
+  @Test func distinctBatchesHaveNoRepeatedStartAndCoverWindowsUniformly() {
+    let tokens = (0..<40).map { Int32($0) }
+    let windows = TokenWindows(tokens: tokens, length: 4)
+    var counts = [Int](repeating: 0, count: 36)
+    var inputs = [Int32](repeating: 0, count: 8 * 4), targets = inputs
+    for step in 0..<3000 {
+      var stream = RandomStream(seed: 1, purpose: .batches, step: UInt32(step))
+      inputs.withUnsafeMutableBufferPointer { i in
+        targets.withUnsafeMutableBufferPointer { t in
+          windows.sampleDistinct(batch: 8, inputs: i.baseAddress!, targets: t.baseAddress!, stream: &stream)
+        }
+      }
+      let starts = (0..<8).map { Int(inputs[$0 * 4]) }
+      #expect(Set(starts).count == 8)
+      for row in 0..<8 { #expect(targets[row * 4] == inputs[row * 4] + 1) }
+      for start in starts { counts[start] += 1 }
+    }
+    // Each window is in a batch with probability 8/36: 666.7 expected of 3000, sd ≈ 22.8.
+    #expect(counts.allSatisfy { abs(Double($0) - 3000.0 * 8 / 36) < 5 * 22.8 })
   }
 }

@@ -33,6 +33,29 @@ public struct TokenWindows: Sendable {
     }
   }
 
+  /// Like `sample`, but the `batch` start positions are distinct: a uniformly random subset of the
+  /// windows (what "b of m without replacement" privacy accounting assumes). Needs
+  /// batch ≤ the number of windows.
+  public func sampleDistinct(
+    batch: Int, inputs: UnsafeMutablePointer<Int32>, targets: UnsafeMutablePointer<Int32>, stream: inout RandomStream
+  ) {
+    let starts = tokens.count - length
+    precondition(canSample && batch <= starts, "fewer windows than the batch")
+    var chosen = Set<Int>()
+    var order: [Int] = []
+    // Rejection keeps every subset equally likely; batches are far smaller than the window count.
+    while order.count < batch {
+      let start = stream.nextInt(below: starts)
+      if chosen.insert(start).inserted { order.append(start) }
+    }
+    tokens.withUnsafeBufferPointer { source in
+      for (row, start) in order.enumerated() {
+        (inputs + row * length).update(from: source.baseAddress! + start, count: length)
+        (targets + row * length).update(from: source.baseAddress! + start + 1, count: length)
+      }
+    }
+  }
+
   /// Fills the rows for evaluation windows `first ..< first + batch`; rows past the last window
   /// are padded with token 0 and ignored targets.
   public func evaluationBatch(first: Int, batch: Int, inputs: UnsafeMutablePointer<Int32>, targets: UnsafeMutablePointer<Int32>) {

@@ -104,7 +104,12 @@ final class LoRALearner: LocalLearner, @unchecked Sendable {
       var stream = RandomStream(seed: seed, purpose: .batches, client: UInt32(client), round: UInt32(round), step: UInt32(state.steps))
       inputs.withUnsafeMutableBufferPointer { i in
         targets.withUnsafeMutableBufferPointer { t in
-          windows.sample(batch: batch, inputs: i.baseAddress!, targets: t.baseAddress!, stream: &stream)
+          // Example-level privacy is accounted for b distinct windows of the m start positions.
+          if privacy != nil && batch <= windows.tokens.count - sequenceLength {
+            windows.sampleDistinct(batch: batch, inputs: i.baseAddress!, targets: t.baseAddress!, stream: &stream)
+          } else {
+            windows.sample(batch: batch, inputs: i.baseAddress!, targets: t.baseAddress!, stream: &stream)
+          }
         }
       }
       grads.zero()
