@@ -157,10 +157,12 @@ final class LoRALearner: LocalLearner, @unchecked Sendable {
       let range = (row * sequenceLength)..<((row + 1) * sequenceLength)
       loss =
         loss
-        + Array(inputs[range]).withUnsafeBufferPointer { i in
-          Array(targets[range]).withUnsafeBufferPointer { t in
+        + inputs.withUnsafeBufferPointer { allInputs in
+          targets.withUnsafeBufferPointer { allTargets in
+            // The row's window, without copying it.
             try! model.forwardBackward(
-              weights: weights, adapter: state.adapter, tokens: i, targets: t, workspace: exampleWorkspaces[worker],
+              weights: weights, adapter: state.adapter, tokens: UnsafeBufferPointer(rebasing: allInputs[range]),
+              targets: UnsafeBufferPointer(rebasing: allTargets[range]), workspace: exampleWorkspaces[worker],
               gradients: .init(adapter: single), dropoutStream: &dropout)
           }
         }
