@@ -78,6 +78,7 @@ let package = Package(
       name: "FedSimCLI",
       dependencies: [
         "FedSim",
+        "Aggregation",
         "Learning",
         "Simulation",
         "Privacy",

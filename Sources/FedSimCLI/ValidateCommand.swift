@@ -1,3 +1,4 @@
+import Aggregation
 import ArgumentParser
 import FedSim
 import Foundation
@@ -19,8 +20,24 @@ struct ValidateCommand: ParsableCommand {
       print(
         "\(file): valid (\(scenario.clients) clients, \(scenario.schedule.mode.rawValue) schedule, \(scenario.schedule.rounds) rounds, aggregator \(scenario.aggregator.name))"
       )
+      if scenario.privacy?.level == .example {
+        print("privacy: example level; ε is computed when the run starts (it needs every client's data size)")
+      } else if let budget = try Runner.privacyBudget(for: scenario) {
+        let calibrated = scenario.privacy?.targetEpsilon != nil
+        let noise: String
+        switch budget.mechanism {
+        case .correlated:
+          noise = String(format: "σ_cdp = %.6g, σ_cor = %.6g%@", budget.sigmaCDP, budget.sigmaCor, calibrated ? " (calibrated)" : "")
+        case .central: noise = String(format: "σ on the sum = %.6g%@", budget.sigmaCDP, calibrated ? " (calibrated)" : "")
+        default: noise = String(format: "σ = %.6g%@", budget.sigmaCDP, calibrated ? " (calibrated)" : "")
+        }
+        print(
+          String(
+            format: "privacy: %@ noise at user level, C = %.6g, %@, δ = %.3g → ε = %.6g after %d rounds (worst honest client)",
+            budget.mechanism.rawValue, budget.clip, noise, budget.delta, budget.worstEpsilon, budget.rounds))
+      }
     } catch {
-      FileHandle.standardError.write(Data((error.description + "\n").utf8))
+      FileHandle.standardError.write(Data(("\(error)\n").utf8))
       throw ExitCode(1)
     }
   }

@@ -174,3 +174,27 @@ import Testing
     if aggregator == "decor" { #expect(a.contains("\"kind\": \"setup\"")) }
   }
 }
+
+@Suite struct PrivacyBudgetTests {
+  /// `fedsim validate` shows the budget a run will end with: the same calibration and ε.
+  @Test func theBudgetBeforeTheRunIsWhatTheRunSpends() throws {
+    let scenario = try ScenarioDecoder.decode(PrivateRunTests.scenarioText, file: "decor-small.yaml")
+    let budget = try #require(try Runner.privacyBudget(for: scenario))
+    #expect(abs(budget.worstEpsilon - 10) < 1e-6 && budget.epsilons.count == 8)
+    let run = try PrivateRunTests().run()
+    #expect(budget.sigmaCor == run.summary["sigma_cor"])
+    #expect(abs(budget.worstEpsilon - run.summary["final_epsilon"]!) < 1e-9)
+    // Non-private scenarios have none; curious clients have no ε.
+    let plain = try ScenarioDecoder.decode(RunnerTests.scenarioText, file: "tiny.yaml")
+    #expect(try Runner.privacyBudget(for: plain) == nil)
+    let curious = try ScenarioDecoder.decode(PrivateRunTests.scenarioText, file: "x.yaml", overrides: ["privacy.curious=[2]"])
+    #expect(try Runner.privacyBudget(for: curious)?.epsilons[2] == nil)
+  }
+
+  @Test func systemKeysRunButAreNotReproducible() throws {
+    let a = try PrivateRunTests().run(["privacy.keys=system", "schedule.rounds=50", "privacy.target_epsilon=null", "privacy.sigma_cor=10"])
+    let b = try PrivateRunTests().run(["privacy.keys=system", "schedule.rounds=50", "privacy.target_epsilon=null", "privacy.sigma_cor=10"])
+    #expect(a.metrics != b.metrics)
+    #expect(a.summary["final_epsilon"] == b.summary["final_epsilon"])
+  }
+}

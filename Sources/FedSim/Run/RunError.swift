@@ -5,6 +5,8 @@ public enum RunError: Error, CustomStringConvertible {
   case simulation(String)
   case output(path: String, reason: String)
   case unsupported(field: String, value: String, reason: String)
+  /// A value that cannot work (an unreachable privacy target, a mode that contradicts the aggregator).
+  case invalid(field: String, value: String, reason: String)
 
   public var description: String {
     switch self {
@@ -13,6 +15,7 @@ public enum RunError: Error, CustomStringConvertible {
     case .simulation(let message): return "simulation: \(message)"
     case .output(let path, let reason): return "\(path): \(reason)"
     case .unsupported(let field, let value, let reason): return "\(field) = \(value) is not supported yet: \(reason)"
+    case .invalid(let field, let value, let reason): return "\(field) = \(value): \(reason)"
     }
   }
 }

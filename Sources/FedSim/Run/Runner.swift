@@ -49,24 +49,24 @@ public struct Runner {
     let start = Date()
     let aggregator: any Aggregator
     do { aggregator = try AggregatorRegistry.shared.make(s.aggregator.name, options: s.aggregator.options) } catch {
-      throw .unsupported(field: "aggregator", value: s.aggregator.name, reason: error.description)
+      throw .invalid(field: "aggregator", value: s.aggregator.name, reason: error.description)
     }
     let decentralized = s.schedule.mode == .gossip || s.schedule.mode == .asynchronousGossip
     if decentralized != (aggregator.communication == .neighbours) && aggregator.communication != .none {
-      throw .unsupported(
+      throw .invalid(
         field: "aggregator.name", value: s.aggregator.name,
         reason: decentralized
           ? "schedule.mode \(s.schedule.mode.rawValue) needs an aggregator that exchanges with neighbours (e.g. gossip)"
           : "aggregator \(s.aggregator.name) exchanges with neighbours: use schedule.mode gossip or async-gossip")
     }
     if aggregator.privacy == .central && s.privacy?.level == .example {
-      throw .unsupported(
+      throw .invalid(
         field: "privacy.level", value: "example", reason: "cdp adds its noise once per round on the server: use level user")
     }
     switch s.task {
     case .loraLM:
       guard !s.data.source.isConvex else {
-        throw .unsupported(field: "data.source.kind", value: "convex", reason: "task lora-lm needs text (markov, text-dir, jsonl, fortune)")
+        throw .invalid(field: "data.source.kind", value: "convex", reason: "task lora-lm needs text (markov, text-dir, jsonl, fortune)")
       }
       let data = try ClientData.build(s.data, clients: s.clients, seed: s.seed)
       if let rates = data.entropyRates {
@@ -91,7 +91,7 @@ public struct Runner {
       switch (s.task, s.data.source) {
       case (.linearRegression, .decorQuadratic), (.linearRegression, .linear), (.logisticRegression, .logistic): break
       default:
-        throw .unsupported(field: "data.source.kind", value: "\(s.data.source)", reason: "task \(s.task.rawValue) needs \(expected) data")
+        throw .invalid(field: "data.source.kind", value: "\(s.data.source)", reason: "task \(s.task.rawValue) needs \(expected) data")
       }
       let learner = try ConvexLearner(
         source: s.data.source, data: s.data, clients: s.clients, schedule: s.schedule, initialValue: s.model.convexInit, seed: s.seed)

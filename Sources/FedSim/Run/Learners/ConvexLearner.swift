@@ -50,7 +50,7 @@ final class ConvexLearner: LocalLearner, @unchecked Sendable {
         validation.append(parts.1)
         test.append(parts.2)
       default:
-        throw .unsupported(field: "data.source.kind", value: "text", reason: "convex tasks need decor-quadratic, linear or logistic data")
+        throw .invalid(field: "data.source.kind", value: "text", reason: "convex tasks need decor-quadratic, linear or logistic data")
       }
     }
     if train.contains(where: { $0.examples == 0 }) {

@@ -57,14 +57,14 @@ struct PrivacyPlan: Sendable {
   ) throws(RunError) -> PrivacyPlan? {
     guard mechanism != .none else {
       if section != nil {
-        throw .unsupported(
+        throw .invalid(
           field: "privacy", value: aggregator,
           reason: "aggregator \(aggregator) adds no noise: use decor, ldp or cdp with a privacy section")
       }
       return nil
     }
     guard let section else {
-      throw .unsupported(
+      throw .invalid(
         field: "privacy", value: "missing", reason: "aggregator \(aggregator) needs a privacy section (clip, sigma_cdp or target_epsilon)")
     }
     let releasesPerRound = section.level == .user ? 1 : localSteps
@@ -77,7 +77,7 @@ struct PrivacyPlan: Sendable {
       }
     }()
     if mechanism == .correlated && graph == nil {
-      throw .unsupported(field: "topology", value: "time-varying", reason: "correlated noise needs a fixed graph (one secret per edge)")
+      throw .invalid(field: "topology", value: "time-varying", reason: "correlated noise needs a fixed graph (one secret per edge)")
     }
 
     /// Per-client ρ for noise levels (σ_cdp, σ_cor).
@@ -105,7 +105,7 @@ struct PrivacyPlan: Sendable {
             }
             return worst
           }
-        } catch { throw .unsupported(field: "privacy", value: "\(noise)", reason: error.description) }
+        } catch { throw .invalid(field: "privacy", value: "\(noise)", reason: error.description) }
       }
     }
     func curves(_ rho: [Double?]) throws(RunError) -> [RDPCurve?] {
@@ -116,7 +116,7 @@ struct PrivacyPlan: Sendable {
           let q = min(1, Double(batchSize) / Double(max(1, examples[client])))
           return try ExampleLevelGuarantee.roundCurve(rho: rho, batchSize: Double(batchSize), samplingRate: q, bound: bound)
         }
-      } catch { throw .unsupported(field: "privacy.level", value: "example", reason: error.description) }
+      } catch { throw .invalid(field: "privacy.level", value: "example", reason: error.description) }
     }
     func plan(_ sigmaCDP: Double, _ sigmaCor: Double) throws(RunError) -> PrivacyPlan {
       let rho = try rhos(sigmaCDP, sigmaCor)
@@ -134,20 +134,20 @@ struct PrivacyPlan: Sendable {
     if let target = section.targetEpsilon {
       let calibrating = mechanism == .correlated ? "sigma_cor" : "sigma_cdp"
       if mechanism == .correlated && section.sigmaCDP == nil {
-        throw .unsupported(
+        throw .invalid(
           field: "privacy.sigma_cdp", value: "missing", reason: "decor calibrates sigma_cor to target_epsilon for a given sigma_cdp")
       }
       if section.level == .user {
         let targetRho: Double
         do { targetRho = try SecLDP.targetRho(epsilon: target, delta: section.delta, steps: steps) } catch {
-          throw .unsupported(field: "privacy.target_epsilon", value: "\(target)", reason: error.description)
+          throw .invalid(field: "privacy.target_epsilon", value: "\(target)", reason: error.description)
         }
         if mechanism == .correlated, let graph {
           do {
             let result = try SecLDPAccountant(graph: graph).calibrateCorrelatedNoise(
               targetRho: targetRho, sigmaCDP: sigmaCDP, clip: section.clip, curious: curiousIDs)
             guard let found = result.sigmaCor else {
-              throw RunError.unsupported(
+              throw RunError.invalid(
                 field: "privacy.sigma_cdp", value: "\(sigmaCDP)",
                 reason:
                   "too small for ε = \(target): even infinite correlated noise leaves ρ = \(result.floorRho) > ρ* = \(targetRho); raise sigma_cdp"
@@ -155,7 +155,7 @@ struct PrivacyPlan: Sendable {
             }
             sigmaCor = found
           } catch let error as RunError { throw error } catch {
-            throw .unsupported(field: "privacy", value: "target_epsilon \(target)", reason: "\(error)")
+            throw .invalid(field: "privacy", value: "target_epsilon \(target)", reason: "\(error)")
           }
         } else {
           sigmaCDP = section.clip * (2 / targetRho).squareRoot()
@@ -172,7 +172,7 @@ struct PrivacyPlan: Sendable {
           high *= 2
           doublings += 1
           if doublings > 60 {
-            throw .unsupported(field: "privacy.target_epsilon", value: "\(target)", reason: "no \(calibrating) reaches it")
+            throw .invalid(field: "privacy.target_epsilon", value: "\(target)", reason: "no \(calibrating) reaches it")
           }
         }
         if mechanism == .correlated, try epsilonAt(0) <= target { high = 0 }
@@ -184,11 +184,11 @@ struct PrivacyPlan: Sendable {
       }
     }
     guard sigmaCDP > 0 else {
-      throw .unsupported(field: "privacy.sigma_cdp", value: "\(sigmaCDP)", reason: "a positive noise level is required")
+      throw .invalid(field: "privacy.sigma_cdp", value: "\(sigmaCDP)", reason: "a positive noise level is required")
     }
     let result = try plan(sigmaCDP, sigmaCor)
     if result.rho.allSatisfy({ $0 == nil }) {
-      throw .unsupported(field: "privacy.curious", value: "all", reason: "no honest client is left")
+      throw .invalid(field: "privacy.curious", value: "all", reason: "no honest client is left")
     }
     return result
   }
