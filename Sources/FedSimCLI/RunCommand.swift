@@ -62,7 +62,8 @@ struct RunCommand: ParsableCommand {
             p.round + 1 < p.rounds
             ? String(format: "  ETA %.0fs", p.wallSeconds / Double(p.round + 1) * Double(p.rounds - p.round - 1)) : ""
           let line = String(
-            format: "round %d/%d  sim %.1fs  train loss %.4f%@  sent %@B%@", p.round + 1, p.rounds, p.simulatedTime,
+            format: languageModel ? "round %d/%d  sim %.1fs  train loss %.4f%@  sent %@B%@" : "round %d/%d  sim %.1fs  train loss %.4g%@  sent %@B%@",
+            p.round + 1, p.rounds, p.simulatedTime,
             p.meanTrainLoss, validation, compact(Double(p.bytesSent)), eta)
           if terminal {
             FileHandle.standardError.write(Data(("\r\u{1B}[K" + line + (p.round + 1 == p.rounds ? "\n" : "")).utf8))
@@ -74,13 +75,20 @@ struct RunCommand: ParsableCommand {
         var result = String(
           format: languageModel ? "final mean validation loss %.4f" : "final mean validation loss %.4g",
           summary["final_mean_val_loss"] ?? .nan)
-        if let perplexity = summary["final_mean_val_perplexity"] { result += String(format: " (ppl %.2f)", perplexity) }
+        if let perplexity = summary["final_mean_val_perplexity"] { result += String(format: " (mean per-client ppl %.2f)", perplexity) }
         if let distance = summary["tail_mean_sq_distance"] { result += String(format: ", mean ‖x − x*‖² %.4g", distance) }
         if let epsilon = summary["final_epsilon"] { result += String(format: ", ε %.4g", epsilon) }
         log(
           String(
             format: "done: %@, %.1f s simulated, %.1f s wall → %@", result, summary["simulated_time"] ?? .nan,
             summary["wall_time_s"] ?? .nan, output.path))
+      }
+      if summary["diverged"] == 1 {
+        // Said even with --quiet: these numbers must not be read as a clean result.
+        log(
+          String(
+            format: "warning: the run diverged: %.0f of %d clients had non-finite values (%.0f local updates and %.0f aggregates rejected); its means are not comparable with a clean run's",
+            summary["diverged_clients"] ?? 0, scenario.clients, summary["non_finite_updates"] ?? 0, summary["non_finite_aggregates"] ?? 0))
       }
     } catch {
       FileHandle.standardError.write(Data(("error: \(error.description)\n").utf8))

@@ -10,8 +10,9 @@ struct SweepCommand: ParsableCommand {
     discussion: """
       Example: fedsim sweep scenarios/quickstart.yaml --grid aggregator.name=local,fedavg --seeds 3
       Each run goes to OUT/<axis=value…>-seed<k>/; OUT/table.md and OUT/table.csv hold mean ± standard deviation \
-      over seeds of the final mean validation loss and perplexity, the simulated time and the wall time. Every \
-      combination is validated before the first run starts.
+      over seeds of the final mean validation (and test) loss and perplexity, the simulated time and the wall time. \
+      A cell with a diverged or failed seed shows that instead of a number, and the diverged column counts such \
+      seeds. Every combination is validated before the first run starts.
       """)
 
   @Argument(help: "Scenario file (YAML).") var file: String
@@ -62,7 +63,18 @@ struct SweepCommand: ParsableCommand {
           let runner = Runner(
             scenario: scenario, scenarioText: text, overrides: sweep.overrides(for: combination, seed: seed), workers: workers,
             output: output, cacheDirectory: URL(fileURLWithPath: "runs/.cache"))
-          row.append(try runner.run(log: { _ in }, progress: { _ in }))
+          let summary = try runner.run(log: { _ in }, progress: { _ in })
+          if summary["diverged"] == 1 {
+            log("warning: \(output.lastPathComponent) diverged (\(Int(summary["diverged_clients"] ?? 0)) clients with non-finite values)")
+          }
+          row.append(summary)
+        } catch RunError.nonFinite(let finding) {
+          // One cell's failure is a result of the sweep, not the end of it.
+          log("warning: \(output.lastPathComponent) stopped: \(finding)")
+          row.append(["failed": 1])
+        } catch RunError.failed(let reason, _) {
+          log("warning: \(output.lastPathComponent) failed: \(reason)")
+          row.append(["failed": 1])
         } catch {
           FileHandle.standardError.write(Data(("error: \(error)\n").utf8))
           throw ExitCode(1)

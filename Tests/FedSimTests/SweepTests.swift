@@ -30,8 +30,8 @@ import Testing
       grid: ["aggregator.name=local,fedavg"], seeds: 3, overrides: [])
     let (markdown, csv) = sweep.tables(
       [[["loss": 1], ["loss": 2], ["loss": 3]], [["loss": 5], ["loss": 5], ["loss": 5]]], metrics: ["loss"])
-    #expect(markdown.contains("| local | 2.0000 ± 1.0000 | 3 |"))
-    #expect(markdown.contains("| fedavg | 5.0000 ± 0.0000 | 3 |"))
-    #expect(csv.hasPrefix("aggregator.name,loss_mean,loss_std,seeds\nlocal,2.0,1.0,3\n"))
+    #expect(markdown.contains("| local | 2.0000 ± 1.0000 | 0/3 | 3 |"))
+    #expect(markdown.contains("| fedavg | 5.0000 ± 0.0000 | 0/3 | 3 |"))
+    #expect(csv.hasPrefix("aggregator.name,loss_mean,loss_std,diverged,failed,seeds\nlocal,2.0,1.0,0,0,3\n"))
   }
 }

@@ -16,6 +16,8 @@ final class FederationClient<LearnerState: AnyObject & Sendable>: @unchecked Sen
   // or on the simulator thread while no job runs.
   let learner: LearnerState
   var participations = 0
+  /// Rounds whose local result was rejected (non-finite values).
+  var rejections = 0
   /// Rounds in which this client released a noisy update.
   var releases = 0
   var secrets: EdgeSecrets?
@@ -55,11 +57,17 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
   /// Each client's own model (packed shared values) when the server personalises.
   private(set) var personal: [Int: [Float]] = [:]
   let workers: Int
+  /// What happens to non-finite values (faults.non_finite).
+  let nonFinite: FaultsSection.NonFinite
+  /// Non-finite values found so far, for the metrics.
+  let findings = FindingStore()
 
   init(
-    learner: Learner, aggregator: any Aggregator, privacy: PrivacyPlan?, seed: UInt64, runName: String, keysSeeded: Bool, workers: Int = 1
+    learner: Learner, aggregator: any Aggregator, privacy: PrivacyPlan?, seed: UInt64, runName: String, keysSeeded: Bool, workers: Int = 1,
+    nonFinite: FaultsSection.NonFinite = .reject
   ) {
     self.workers = workers
+    self.nonFinite = nonFinite
     self.learner = learner
     self.aggregator = aggregator
     self.privacy = privacy
@@ -94,6 +102,7 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
   /// trained values when each step was already private (example level) or without privacy.
   func step(client: Int, state: ClientState, round: Int, worker: Int) -> LocalReport<FederationMessage> {
     let before = learner.values(of: state.learner)
+    let snapshot = learner.snapshot(of: state.learner)
     var exampleLevel: ExampleLevelPrivacy? = nil
     if let privacy, privacy.level == .example {
       let edges = state.secrets?.edges ?? [], steps = learner.localSteps, errors = self.errors
@@ -111,12 +120,21 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
       privacy: exampleLevel)
     var values = learner.values(of: state.learner)
     var message = shared.pack(values)
-    if let privacy {
-      if privacy.level == .user {
-        message = privatised(start: shared.pack(before), trained: message, client: client, state: state, round: round, plan: privacy)
-        shared.unpack(message, into: &values)
-        learner.setValues(values, of: state.learner)
-      }
+    if let privacy, privacy.level == .user {
+      message = privatised(start: shared.pack(before), trained: message, client: client, state: state, round: round, plan: privacy)
+      shared.unpack(message, into: &values)
+      learner.setValues(values, of: state.learner)
+    }
+    // A non-finite loss or update never leaves the client: the round is undone.
+    let badLoss = metrics.keys.sorted().first { !(metrics[$0]?.isFinite ?? true) }
+    if let tensor = badLoss ?? firstNonFiniteTensor(values, tensors: learner.tensors) {
+      found(NonFiniteFinding(round: round, client: client, site: badLoss != nil ? .loss : .update, tensor: tensor))
+      learner.restore(snapshot, to: state.learner)
+      state.participations += 1
+      state.rejections += 1
+      return LocalReport(message: FederationMessage(values: []), weight: learner.trainingWeight(client: client), rejected: true)
+    }
+    if privacy != nil {
       // A release is what leaves the client: nothing does in rounds without exchange.
       if communicates && exchanges(round: round) { state.releases += 1 }
     }
@@ -129,6 +147,12 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
       message: communicates && exchanges(round: round)
         ? FederationMessage(values: message, predictions: predictions) : FederationMessage(values: []),
       weight: learner.trainingWeight(client: client), metrics: metrics)
+  }
+
+  /// Records a non-finite value; under `faults.non_finite: stop` the run stops with it.
+  func found(_ finding: NonFiniteFinding) {
+    findings.record(finding)
+    if nonFinite == .stop { errors.record(.nonFinite(finding)) }
   }
 
   /// User-level release y = x − η(clip(u, C) + noise) of the update u = (x − x_trained)/η.
@@ -200,19 +224,25 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
       personalise(reports.filter { !$0.report.message.values.isEmpty }, round: round)
       return
     }
-    var packed = shared.pack(global)
-    defer { shared.unpack(packed, into: &global) }
+    let previous = shared.pack(global)
+    var packed = previous
     if streamsReports {
       let sum = pendingSums.removeValue(forKey: round) ?? WeightedSum(dimension: shared.packedCount)
       // Sums of failed rounds are never finished.
       pendingSums = pendingSums.filter { $0.key > round }
       aggregator.finish(sum, global: &packed, context: context)
-      return
+    } else {
+      let contributions = reports.map {
+        Contribution(client: $0.client, values: $0.report.message.values, weight: $0.report.weight, staleness: $0.staleness)
+      }
+      aggregator.aggregate(contributions, global: &packed, context: context)
     }
-    let contributions = reports.map {
-      Contribution(client: $0.client, values: $0.report.message.values, weight: $0.report.weight, staleness: $0.staleness)
+    // A non-finite aggregate is not applied: the server keeps its model.
+    if let tensor = firstNonFiniteTensor(packed, tensors: shared.packedTensors) {
+      found(NonFiniteFinding(round: round, client: nil, site: .aggregate, tensor: tensor))
+      packed = previous
     }
-    aggregator.aggregate(contributions, global: &packed, context: context)
+    shared.unpack(packed, into: &global)
   }
 
   /// A personalising server: every reporting client is a receiver that heard the round's other
@@ -244,6 +274,11 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
       return (row, mixed)
     }
     for (arrived, (row, mixed)) in zip(ordered, results) {
+      if let tensor = firstNonFiniteTensor(mixed, tensors: shared.packedTensors) {
+        // The client keeps the model it had.
+        found(NonFiniteFinding(round: round, client: arrived.client, site: .aggregate, tensor: tensor))
+        continue
+      }
       personal[arrived.client] = mixed
       if let state = clients[arrived.client], aggregator.recordsMixingWeights {
         state.lastRow = row
@@ -320,6 +355,11 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
     let mixed = aggregator.combine(
       own: own.values, selfWeight: row.weight(of: node), neighbours: contributions.map { ($0, row.weight(of: $0.client)) },
       context: context)
+    if let tensor = firstNonFiniteTensor(mixed, tensors: shared.packedTensors) {
+      // The client keeps what it trained.
+      found(NonFiniteFinding(round: round, client: node, site: .aggregate, tensor: tensor))
+      return
+    }
     shared.unpack(mixed, into: &full)
     learner.setValues(full, of: state.learner)
     if aggregator.recordsMixingWeights && !neighbours.isEmpty {

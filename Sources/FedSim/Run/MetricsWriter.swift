@@ -39,13 +39,14 @@ final class MetricsWriter {
   }
 
   func finish(
-    summary: [String: Double], name: String, traceHash: String, scenarioText: String, resolved: Scenario, overrides: [String],
+    summary: [String: Double], status: RunStatus, name: String, traceHash: String, scenarioText: String, resolved: Scenario, overrides: [String],
     clients: [[String]], trace: String?, adapters: [Adapter]
   ) throws(RunError) {
     do {
       try metrics.close()
       var fields = summary.keys.sorted().map { "  \(jsonString($0)): \(JSONValue.double(summary[$0]!).text)" }
       fields.append("  \"name\": \(jsonString(name))")
+      fields.append("  \"status\": \(jsonString(status.rawValue))")
       fields.append("  \"trace_hash\": \(jsonString(traceHash))")
       fields.append("  \"overrides\": [\(overrides.map(jsonString).joined(separator: ", "))]")
       try ("{\n" + fields.joined(separator: ",\n") + "\n}\n").write(
@@ -56,7 +57,7 @@ final class MetricsWriter {
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
       try encoder.encode(resolved).write(to: directory.appendingPathComponent("resolved.json"), options: .atomic)
       let csv =
-        (["client,train_size,validation_size,participations,final_val_loss,epsilon"] + clients.map { $0.joined(separator: ",") }).joined(
+        (["client,train_size,validation_size,participations,rejected_rounds,final_val_loss,epsilon"] + clients.map { $0.joined(separator: ",") }).joined(
           separator: "\n") + "\n"
       try csv.write(to: directory.appendingPathComponent("clients.csv"), atomically: true, encoding: .utf8)
       try (traceHash + "\n").write(to: directory.appendingPathComponent("trace.hash"), atomically: true, encoding: .utf8)

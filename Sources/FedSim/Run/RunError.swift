@@ -7,6 +7,11 @@ public enum RunError: Error, CustomStringConvertible {
   case unsupported(field: String, value: String, reason: String)
   /// A value that cannot work (an unreachable privacy target, a mode that contradicts the aggregator).
   case invalid(field: String, value: String, reason: String)
+  /// A non-finite value under `faults.non_finite: stop`.
+  case nonFinite(NonFiniteFinding)
+  /// The run completed but produced nothing usable (every round failed); its run directory was
+  /// written, with `"status": "failed"` in summary.json.
+  case failed(reason: String, directory: String)
 
   public var description: String {
     switch self {
@@ -16,6 +21,8 @@ public enum RunError: Error, CustomStringConvertible {
     case .output(let path, let reason): return "\(path): \(reason)"
     case .unsupported(let field, let value, let reason): return "\(field) = \(value) is not supported yet: \(reason)"
     case .invalid(let field, let value, let reason): return "\(field) = \(value): \(reason)"
+    case .nonFinite(let finding): return "\(finding); the run stopped (faults.non_finite: stop; use reject to drop such updates and go on)"
+    case .failed(let reason, let directory): return "the run failed: \(reason) (run directory: \(directory))"
     }
   }
 }

@@ -124,7 +124,7 @@ public struct Runner {
     }
     let federation = Federation(
       learner: learner, aggregator: aggregator, privacy: privacy, seed: s.seed, runName: s.name,
-      keysSeeded: (s.privacy?.keys ?? .seeded) == .seeded, workers: workers)
+      keysSeeded: (s.privacy?.keys ?? .seeded) == .seeded, workers: workers, nonFinite: s.faults.nonFinite)
     let settings = SimulationSettings(
       clients: s.clients, seed: s.seed, workers: workers, devices: s.devices, network: s.network, keepsTrace: s.output.writeTrace)
     var serverSimulation: ServerSimulation<Federation<L>>?
@@ -173,58 +173,48 @@ public struct Runner {
     let temporary = output.deletingLastPathComponent().appendingPathComponent(
       ".\(output.lastPathComponent).partial-\(ProcessInfo.processInfo.processIdentifier)")
     let writer = try MetricsWriter(directory: temporary)
-    var bytes = 0
-    var lastValidation: [Double] = []
-    var distances: [Double] = []
-    var lastEpsilons: [Double?] = []
+    let languageModel = L.self == LoRALearner.self
+    let recorder = RoundRecorder(writer: writer, clients: s.clients, decentralized: decentralized, log: log)
     let onRound: (RoundSummary) -> Void = { summary in
-      bytes += summary.bytesUp + summary.bytesDown
+      recorder.bytes += summary.bytesUp + summary.bytesDown
+      recorder.roundsRecorded += 1
+      // Findings in the order the simulator processed the work, then the round's aggregates.
+      let findings =
+        summary.rejectedWork.compactMap { federation.findings.takeWork(client: $0.client, round: $0.round) }
+        + federation.findings.takeAggregates(round: summary.round)
+      recorder.record(findings: findings, policy: s.faults.nonFinite)
+      let failed = recorder.isFailed(summary)
+      if failed { recorder.noteFailedRound(summary) }
       let isLast = summary.round + 1 == s.schedule.rounds
-      var validation: Double? = nil
-      var splitMeans: [String: Double] = [:]
-      if (summary.round + 1) % s.evaluation.every == 0 || isLast {
-        for split in s.evaluation.splits {
-          let evaluations = federation.evaluate(split: split, clientCount: s.clients, workers: workers)
-          if split == "validation" { lastValidation = evaluations.map { $0.count > 0 ? $0.loss : .nan } }
-          for (client, evaluation) in evaluations.enumerated() where evaluation.count > 0 {
-            var record: [String: JSONValue] = [
-              "kind": .string("client_eval"), "round": .int(summary.round), "client": .int(client), "split": .string(split),
-              "loss": .double(evaluation.loss), "count": .int(evaluation.count), "sim_time": .double(summary.endTime),
-            ]
-            if let accuracy = evaluation.accuracy { record["accuracy"] = .double(accuracy) }
-            if let perplexity = evaluation.perplexity { record["perplexity"] = .double(perplexity) }
-            writer.line(record)
-          }
-          splitMeans[split] = mean(evaluations.filter { $0.count > 0 }.map(\.loss))
-          if let accuracy = mean(evaluations.compactMap(\.accuracy).filter(\.isFinite)) { splitMeans["\(split)_accuracy"] = accuracy }
-        }
-        validation = splitMeans["validation"]
-      }
       var record: [String: JSONValue] = [
         "kind": .string("round"), "round": .int(summary.round), "sim_time": .double(summary.endTime),
         "selected": .int(summary.selected), "reports": .int(summary.aggregatedReports), "dropouts": .int(summary.dropouts),
         "lost_messages": .int(summary.lostMessages), "discarded_reports": .int(summary.discardedReports),
+        "rejected_reports": .int(summary.rejectedReports), "failed": .bool(failed),
         "bytes_up": .int(summary.bytesUp), "bytes_down": .int(summary.bytesDown), "aggregated": .bool(summary.aggregated),
         "mean_staleness": .double(summary.meanStaleness), "max_staleness": .int(summary.maxStaleness),
         "wall_time_s": .double(Date().timeIntervalSince(start)),
       ]
+      var validation: Double? = nil
+      if (summary.round + 1) % s.evaluation.every == 0 || isLast {
+        for split in s.evaluation.splits {
+          let evaluations = federation.evaluate(split: split, clientCount: s.clients, workers: workers)
+          let fields = recorder.record(
+            evaluations: evaluations, split: split, round: summary.round, time: summary.endTime, languageModel: languageModel)
+          record.merge(fields) { _, new in new }
+          if split == "validation" { validation = SplitMeans(evaluations.filter { $0.count > 0 }, languageModel: false).loss }
+        }
+      }
       if let train = summary.clientMetrics["train_loss"] { record["mean_train_loss"] = .double(train) }
       if decentralized { record["consensus_distance"] = .double(federation.consensusDistance()) }
       if let distance = federation.meanSquaredDistanceToOptimum(clientCount: s.clients) {
         record["mean_sq_distance"] = .double(distance)
-        distances.append(distance)
+        recorder.distances.append(distance)
       }
       if let epsilons = federation.epsilons(clientCount: s.clients) {
-        lastEpsilons = epsilons
+        recorder.lastEpsilons = epsilons
         record["epsilon"] = .double(epsilons.compactMap { $0 }.max() ?? 0)
         record["epsilon_clients"] = .array(epsilons.map { $0.map(JSONValue.double) ?? .null })
-      }
-      for (key, value) in splitMeans where key.hasSuffix("_accuracy") { record["mean_\(key)"] = .double(value) }
-      if let test = splitMeans["test"] { record["mean_test_loss"] = .double(test) }
-      if let train = splitMeans["train"] { record["mean_train_eval_loss"] = .double(train) }
-      if let validation {
-        record["mean_val_loss"] = .double(validation)
-        if L.self == LoRALearner.self { record["mean_val_perplexity"] = .double(Foundation.exp(validation)) }
       }
       writer.line(record)
       if let matrix = federation.mixingMatrix(round: summary.round, clientCount: s.clients) {
@@ -237,21 +227,27 @@ public struct Runner {
         RoundProgress(
           round: summary.round, rounds: s.schedule.rounds, simulatedTime: summary.endTime,
           meanTrainLoss: summary.clientMetrics["train_loss"] ?? .nan, meanValidationLoss: validation,
-          bytesSent: bytes, wallSeconds: Date().timeIntervalSince(start),
-          epsilon: lastEpsilons.isEmpty ? nil : lastEpsilons.compactMap { $0 }.max()))
+          bytesSent: recorder.bytes, wallSeconds: Date().timeIntervalSince(start),
+          epsilon: recorder.lastEpsilons.isEmpty ? nil : recorder.lastEpsilons.compactMap { $0 }.max()))
     }
     let result: SimulationResult
     do {
       if let simulation = serverSimulation {
         simulation.onRound = onRound
+        simulation.shouldStop = { federation.errors.first != nil }
         result = try simulation.run()
       } else if let simulation = gossipSimulation {
         simulation.onRound = onRound
+        simulation.shouldStop = { federation.errors.first != nil }
         result = try simulation.run()
       } else {
         throw SimulationError.stalled(time: 0, reason: "no simulation was built")
       }
-    } catch { throw .simulation("\(error)") }
+    } catch {
+      // A failure the federation recorded (a non-finite value under `stop`, a keystream) is
+      // what stopped the simulation.
+      throw federation.errors.first ?? .simulation("\(error)")
+    }
     if let error = federation.errors.first { throw error }
     if let setup = result.setup {
       writer.line([
@@ -260,47 +256,81 @@ public struct Runner {
       ])
     }
 
-    let finalValidation = mean(lastValidation.filter { !$0.isNaN }) ?? .nan
+    let diverged = recorder.divergedClients.union(recorder.clientsWithNonFiniteEvaluation)
     var summary: [String: Double] = [
       "clients": Double(s.clients), "rounds": Double(result.rounds.count), "simulated_time": result.simulatedTime,
-      "final_mean_val_loss": finalValidation, "wall_time_s": Date().timeIntervalSince(start),
-      "clients_with_state": Double(result.clientsWithState),
+      "wall_time_s": Date().timeIntervalSince(start), "clients_with_state": Double(result.clientsWithState),
+      "failed_rounds": Double(recorder.failedRounds), "diverged_clients": Double(diverged.count),
+      "non_finite_updates": Double(recorder.nonFiniteUpdates), "non_finite_aggregates": Double(recorder.nonFiniteAggregates),
     ]
-    if L.self == LoRALearner.self { summary["final_mean_val_perplexity"] = Foundation.exp(finalValidation) }
-    if let last = distances.last {
+    for split in ["validation", "test", "train"] {
+      guard let means = recorder.finalMeans(split, languageModel: languageModel) else { continue }
+      let short = split == "validation" ? "val" : split == "train" ? "train_eval" : split
+      summary["final_mean_\(short)_loss"] = means.loss ?? .nan
+      if let perplexity = means.perplexity { summary["final_mean_\(short)_perplexity"] = perplexity }
+      if let exp = means.expMeanLoss { summary["final_exp_mean_\(short)_loss"] = exp }
+      if let accuracy = means.accuracy { summary["final_mean_\(split)_accuracy"] = accuracy }
+    }
+    if let last = recorder.distances.last {
       summary["final_mean_sq_distance"] = last
-      let tail = distances.suffix(s.evaluation.tail)
+      let tail = recorder.distances.suffix(s.evaluation.tail)
       summary["tail_mean_sq_distance"] = tail.reduce(0, +) / Double(tail.count)
     }
     if let privacy {
-      summary["final_epsilon"] = lastEpsilons.compactMap { $0 }.max() ?? 0
+      summary["final_epsilon"] = recorder.lastEpsilons.compactMap { $0 }.max() ?? 0
       summary["sigma_cdp"] = privacy.sigmaCDP
       summary["sigma_cor"] = privacy.sigmaCor
       summary["clip"] = privacy.clip
       summary["delta"] = privacy.delta
     }
+    let everyRoundFailed = recorder.roundsRecorded > 0 && recorder.failedRounds == recorder.roundsRecorded
+    let status: RunStatus = everyRoundFailed ? .failed : diverged.isEmpty ? .completed : .diverged
+    summary["diverged"] = status == .completed ? 0 : 1
     let adapters: [Adapter]
     if s.output.saveAdapters, let lora = learner as? LoRALearner {
       adapters = (0..<s.clients).map { lora.adapter(federation.currentValues(of: $0)) }
     } else {
       adapters = []
     }
+    let lastValidation = recorder.lastEvaluations["validation"] ?? []
     try writer.finish(
-      summary: summary, name: s.name, traceHash: result.trace.hexDigest, scenarioText: scenarioText, resolved: s, overrides: overrides,
+      summary: summary, status: status, name: s.name, traceHash: result.trace.hexDigest, scenarioText: scenarioText, resolved: s,
+      overrides: overrides,
       clients: (0..<s.clients).map { client in
         [
           String(client), String(sizes[client].train), String(sizes[client].validation),
-          String(federation.clients[client]?.participations ?? 0),
-          lastValidation.indices.contains(client) && !lastValidation[client].isNaN ? String(lastValidation[client]) : "",
-          lastEpsilons.indices.contains(client) ? lastEpsilons[client].map { String($0) } ?? "" : "",
+          String(federation.clients[client]?.participations ?? 0), String(federation.clients[client]?.rejections ?? 0),
+          lastValidation.indices.contains(client) ? lastValidation[client].map { finiteText($0.loss) } ?? "" : "",
+          recorder.lastEpsilons.indices.contains(client) ? recorder.lastEpsilons[client].map { String($0) } ?? "" : "",
         ]
       },
       trace: s.output.writeTrace ? result.trace.jsonLines() : nil, adapters: adapters)
     do { try FileManager.default.moveItem(at: temporary, to: output) } catch {
       throw .output(path: output.path, reason: "could not move the finished run into place: \(error.localizedDescription)")
     }
+    if everyRoundFailed {
+      throw .failed(
+        reason: "all \(recorder.failedRounds) rounds failed: no round aggregated any report (see the failed-round lines above)",
+        directory: output.path)
+    }
     return summary
   }
+}
+
+/// How a run ended, as summary.json states it.
+public enum RunStatus: String, Sendable {
+  /// Every round's values were finite.
+  case completed
+  /// The run completed, but some client's values were non-finite at some point (see
+  /// `diverged_clients`, `non_finite_updates`): its means are not comparable with a clean run's.
+  case diverged
+  /// Every round failed (no report was aggregated): the run has no result.
+  case failed
+}
+
+/// A number for a CSV cell: `nan`, `inf` and `-inf` spelled as pandas reads them.
+func finiteText(_ value: Double) -> String {
+  value.isNaN ? "nan" : value.isInfinite ? (value > 0 ? "inf" : "-inf") : String(value)
 }
 
 func mean(_ values: [Double]) -> Double? { values.isEmpty ? nil : values.reduce(0, +) / Double(values.count) }

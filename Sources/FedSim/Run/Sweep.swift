@@ -69,21 +69,37 @@ public struct Sweep {
     return String(text.map { $0.isLetter || $0.isNumber || "=._-".contains($0) ? $0 : "-" })
   }
 
-  /// Markdown and CSV tables from per-run summaries ([combination][seed] → summary).
+  /// Summary values that measure what a run cost rather than what it learned.
+  static let costMetrics: Set<String> = ["simulated_time", "wall_time_s", "final_epsilon", "rounds", "clients"]
+
+  /// Markdown and CSV tables from per-run summaries ([combination][seed] → summary). A run that
+  /// failed has the summary `["failed": 1]`. A cell's value is the mean ± standard deviation over
+  /// seeds only when every seed finished with a finite value; otherwise it says how many diverged
+  /// or failed, so a diverged cell can never look better than a finite one. The `diverged` column
+  /// counts the seeds whose run diverged (a non-finite value anywhere) or failed.
   public func tables(_ summaries: [[[String: Double]]], metrics: [String]) -> (markdown: String, csv: String) {
-    var markdown = "| " + (axes.map(\.key) + metrics + ["seeds"]).joined(separator: " | ") + " |\n"
-    markdown += "|" + String(repeating: "---|", count: axes.count + metrics.count + 1) + "\n"
-    var csv = (axes.map(\.key) + metrics.flatMap { ["\($0)_mean", "\($0)_std"] } + ["seeds"]).joined(separator: ",") + "\n"
+    var markdown = "| " + (axes.map(\.key) + metrics + ["diverged", "seeds"]).joined(separator: " | ") + " |\n"
+    markdown += "|" + String(repeating: "---|", count: axes.count + metrics.count + 2) + "\n"
+    var csv = (axes.map(\.key) + metrics.flatMap { ["\($0)_mean", "\($0)_std"] } + ["diverged", "failed", "seeds"]).joined(separator: ",") + "\n"
     for (combination, runs) in zip(combinations, summaries) {
       var cells = combination, csvCells = combination
+      let failed = runs.filter { $0["failed"] == 1 }.count
+      let diverged = runs.filter { $0["failed"] == 1 || $0["diverged"] == 1 }.count
       for metric in metrics {
-        let values = runs.compactMap { $0[metric] }.filter { $0.isFinite }
-        let (m, s) = meanAndStandardDeviation(values)
-        cells.append(formatCell(m, s))
-        csvCells += ["\(m)", "\(s)"]
+        let values = runs.map { $0[metric] ?? .nan }
+        // Costs (time, ε spent) stay meaningful when a run diverged; model quality does not.
+        let isCost = Self.costMetrics.contains(metric) && failed == 0
+        if values.allSatisfy(\.isFinite) && (diverged == 0 || isCost) {
+          let (m, s) = meanAndStandardDeviation(values)
+          cells.append(formatCell(m, s))
+          csvCells += ["\(m)", "\(s)"]
+        } else {
+          cells.append(failed == runs.count ? "failed" : "diverged (\(diverged)/\(runs.count))")
+          csvCells += ["nan", "nan"]
+        }
       }
-      cells.append(String(runs.count))
-      csvCells.append(String(runs.count))
+      cells += ["\(diverged)/\(runs.count)", String(runs.count)]
+      csvCells += [String(diverged), String(failed), String(runs.count)]
       markdown += "| " + cells.joined(separator: " | ") + " |\n"
       csv += csvCells.joined(separator: ",") + "\n"
     }
@@ -101,10 +117,10 @@ func formatCell(_ m: Double, _ s: Double) -> String {
 /// The summary values a sweep table shows by default: those every run reported, in a fixed order.
 public func defaultSweepMetrics(_ summaries: [[[String: Double]]]) -> [String] {
   let candidates = [
-    "tail_mean_sq_distance", "final_mean_sq_distance", "final_mean_val_loss", "final_mean_val_perplexity", "final_epsilon",
-    "simulated_time", "wall_time_s",
+    "tail_mean_sq_distance", "final_mean_sq_distance", "final_mean_val_loss", "final_mean_val_perplexity", "final_mean_test_loss",
+    "final_mean_test_perplexity", "final_epsilon", "simulated_time", "wall_time_s",
   ]
-  let runs = summaries.flatMap { $0 }
+  let runs = summaries.flatMap { $0 }.filter { $0["failed"] != 1 }
   return candidates.filter { key in !runs.isEmpty && runs.allSatisfy { $0[key] != nil } }
 }
 

@@ -19,6 +19,8 @@ public struct Scenario: Sendable, Equatable, Codable {
   /// Differential privacy (clipping, noise, accounting); nil for a non-private run.
   public var privacy: PrivacySection?
   public var evaluation: EvaluationSection
+  /// What the run does when something goes wrong.
+  public var faults: FaultsSection
   public var output: OutputSection
 
   public enum TaskKind: String, Sendable, Equatable, CaseIterable, Codable {
@@ -186,6 +188,24 @@ public struct PrivacySection: Sendable, Equatable, Codable {
   public var keys: KeySource
   /// Amplification theorem for example-level accounting.
   public var subsampling: String
+}
+
+/// What a run does when something goes wrong.
+public struct FaultsSection: Sendable, Equatable, Codable {
+  /// What happens to a non-finite value (NaN or ±∞) in a client's loss, in its update before it is
+  /// sent, or in what an aggregator produces.
+  public enum NonFinite: String, Sendable, Equatable, CaseIterable, Codable {
+    /// Drop it: the client's update is not sent and the client goes back to its model and
+    /// optimiser state from before the round (an aggregate is not applied). Counted in the
+    /// metrics (`kind: non_finite` records) and the summary, and logged.
+    case reject
+    /// Stop the run with an error naming the round, the client and the tensor.
+    case stop
+  }
+
+  public var nonFinite: NonFinite
+
+  public init(nonFinite: NonFinite = .reject) { self.nonFinite = nonFinite }
 }
 
 public struct OutputSection: Sendable, Equatable, Codable {

@@ -92,6 +92,13 @@ extension ScenarioDecoder {
       every: s.int("every", default: 1, in: 1...10_000_000) ?? 1, splits: splits, tail: s.int("tail", default: 1, in: 1...10_000_000) ?? 1)
   }
 
+  static func faults(_ s: Section) -> FaultsSection {
+    FaultsSection(
+      nonFinite: FaultsSection.NonFinite(
+        rawValue: s.choice("non_finite", among: FaultsSection.NonFinite.allCases.map(\.rawValue), default: "reject") ?? "reject")
+        ?? .reject)
+  }
+
   static func output(_ s: Section, resolve: (String?) -> String?) -> OutputSection {
     OutputSection(directory: s.string("dir"), saveAdapters: s.bool("adapters", default: false), writeTrace: s.bool("trace", default: false))
   }

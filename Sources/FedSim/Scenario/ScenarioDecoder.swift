@@ -8,7 +8,7 @@ import Yams
 public enum ScenarioDecoder {
   static let topLevel = [
     "name", "seed", "task", "clients", "model", "data", "topology", "devices", "network",
-    "schedule", "aggregator", "privacy", "evaluation", "output",
+    "schedule", "aggregator", "privacy", "evaluation", "faults", "output",
   ]
 
   /// Decodes a scenario file, after applying `--set key.path=value` overrides.
@@ -68,6 +68,7 @@ public enum ScenarioDecoder {
       aggregator: aggregator(top.section("aggregator", allowed: ["name", "options"])),
       privacy: top.contains("privacy") ? privacy(top.section("privacy", allowed: privacyKeys), clients: clients) : nil,
       evaluation: evaluation(top.section("evaluation", allowed: ["every", "splits", "tail"])),
+      faults: faults(top.section("faults", allowed: ["non_finite"])),
       output: output(top.section("output", allowed: ["dir", "adapters", "trace"]), resolve: resolve))
     if reader.issues.isEmpty { crossCheck(scenario, root: root, reader: reader) }
     return scenario

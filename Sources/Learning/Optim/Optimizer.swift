@@ -7,6 +7,9 @@ public protocol Optimizer: Sendable {
   mutating func step(parameters: ParameterSet, gradients: ParameterSet, learningRate: Float)
   /// Forgets accumulated state (moments, step count).
   mutating func reset()
+  /// An independent copy of the optimiser and its state (moments are deep-copied), e.g. to undo
+  /// a round whose result was rejected.
+  func copy() -> Self
 }
 
 /// Which optimiser to build, with its hyper-parameters.
@@ -36,8 +39,8 @@ func decayedRanges(_ layout: ParameterLayout) -> [Range<Int>] {
 public struct AdamW: Optimizer {
   public let beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float
   public private(set) var stepCount = 0
-  let firstMoment: FloatStorage
-  let secondMoment: FloatStorage
+  private(set) var firstMoment: FloatStorage
+  private(set) var secondMoment: FloatStorage
   let decayed: [Range<Int>]
   let everything: [Range<Int>]
 
@@ -83,13 +86,20 @@ public struct AdamW: Optimizer {
     firstMoment.zero()
     secondMoment.zero()
   }
+
+  public func copy() -> AdamW {
+    var copy = self
+    copy.firstMoment = firstMoment.copy()
+    copy.secondMoment = secondMoment.copy()
+    return copy
+  }
 }
 
 /// SGD as `torch.optim.SGD`: g ← g + λp; b ← μb + g (b = g on the first step);
 /// p ← p − lr·(g + μb if Nesterov else b).
 public struct SGD: Optimizer {
   public let momentum: Float, nesterov: Bool, weightDecay: Float
-  let buffer: FloatStorage?
+  private(set) var buffer: FloatStorage?
   var started = false
   let decayed: [Range<Int>]
   let everything: [Range<Int>]
@@ -126,6 +136,12 @@ public struct SGD: Optimizer {
   public mutating func reset() {
     buffer?.zero()
     started = false
+  }
+
+  public func copy() -> SGD {
+    var copy = self
+    copy.buffer = buffer?.copy()
+    return copy
   }
 }
 

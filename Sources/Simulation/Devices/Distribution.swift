@@ -43,11 +43,14 @@ public enum Distribution: Sendable, Equatable, Hashable, Codable {
 public enum SimulationError: Error, Equatable, CustomStringConvertible {
   case invalidParameter(field: String, value: String, expected: String)
   case stalled(time: SimulatedTime, reason: String)
+  /// The task asked to stop (`shouldStop`), e.g. after a failure it recorded.
+  case stopped(time: SimulatedTime)
 
   public var description: String {
     switch self {
     case .invalidParameter(let field, let value, let expected): return "\(field) = \(value), expected \(expected)"
     case .stalled(let time, let reason): return "simulation stalled at t = \(time) s: \(reason)"
+    case .stopped(let time): return "simulation stopped at t = \(time) s"
     }
   }
 }

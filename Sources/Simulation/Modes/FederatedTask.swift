@@ -9,11 +9,15 @@ public struct LocalReport<Message: Sendable>: Sendable {
   public var weight: Double
   /// Scalars to record (e.g. "train_loss").
   public var metrics: [String: Double]
+  /// The task refused its own result (non-finite values, say): nothing is sent, and the round
+  /// counts it in `RoundSummary.rejectedReports`.
+  public var rejected: Bool
 
-  public init(message: Message, weight: Double, metrics: [String: Double] = [:]) {
+  public init(message: Message, weight: Double, metrics: [String: Double] = [:], rejected: Bool = false) {
     self.message = message
     self.weight = weight
     self.metrics = metrics
+    self.rejected = rejected
   }
 }
 

@@ -85,9 +85,14 @@ extension GossipSimulation {
     trace.record(now, "mix", client: node, round: k)
     summary.aggregatedReports += 1
     summary.endTime = max(summary.endTime, now)
-    // Send the new message to every neighbour.
+    if report.rejected {
+      trace.record(now, "rejected", client: node, round: k)
+      summary.rejectedReports += 1
+      summary.rejectedWork.append(RejectedWork(client: node, round: k))
+    }
+    // Send the new message to every neighbour (nothing when the node refused its result).
     let bytes = task.serializedBytes(of: report.message)
-    for entry in weights.row(node) where entry.node != node && exchanging {
+    for entry in weights.row(node) where entry.node != node && exchanging && !report.rejected {
       let peerLink = link(node, entry.node)
       summary.bytesUp += bytes
       trace.record(now, "send", client: node, peer: entry.node, round: k, bytes: bytes)

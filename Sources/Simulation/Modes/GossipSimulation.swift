@@ -19,6 +19,8 @@ public final class GossipSimulation<Task: DecentralizedTask> {
   let roundGraph: (@Sendable (Int) throws(GraphError) -> Graph)?
   let mixing: MixingRule
   public var onRound: ((RoundSummary) -> Void)?
+  /// Asked after every event: returning true ends the run with `SimulationError.stopped`.
+  public var shouldStop: (() -> Bool)?
 
   let pool: WorkerPool
   var queue = EventQueue<Event>()
@@ -162,6 +164,7 @@ public final class GossipSimulation<Task: DecentralizedTask> {
   func link(_ a: ClientID, _ b: ClientID) -> LinkProfile { settings.network.peerLink(a, b, seed: settings.seed) }
 
   func advance(to time: SimulatedTime) throws(SimulationError) {
+    if let shouldStop, shouldStop() { throw .stopped(time: now) }
     now = time
     guard now <= settings.maxSimulatedTime else {
       throw .stalled(time: now, reason: "the maximum simulated time \(settings.maxSimulatedTime) s was reached")
@@ -247,6 +250,18 @@ public final class GossipSimulation<Task: DecentralizedTask> {
     case .computeDone(let node, _):
       trace.record(now, "compute-done", client: node, round: round)
       doneComputing[node] = true
+      if let report = messages[node], report.rejected {
+        // The node refused its own result: it sends nothing, so its neighbours stop waiting.
+        trace.record(now, "rejected", client: node, round: round)
+        current.rejectedReports += 1
+        current.rejectedWork.append(RejectedWork(client: node, round: round))
+        for entry in weights.row(node) where exchangeThisRound && entry.node != node && active[entry.node] {
+          expected[entry.node] -= 1
+          checkMixed(entry.node, round: round)
+        }
+        checkMixed(node, round: round)
+        return
+      }
       guard exchangeThisRound, let report = messages[node] else {
         checkMixed(node, round: round)
         return

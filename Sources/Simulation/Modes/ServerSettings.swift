@@ -97,6 +97,11 @@ public struct RoundSummary: Sendable, Equatable, Codable {
   public var lostMessages = 0
   /// Reports that arrived after the round closed, or too stale.
   public var discardedReports = 0
+  /// Local results the task refused (`LocalReport.rejected`): never sent.
+  public var rejectedReports = 0
+  /// Whose results were refused, and for which round (the round a late result belongs to may be
+  /// an earlier one), in event order.
+  public var rejectedWork: [RejectedWork] = []
   public var bytesDown = 0
   public var bytesUp = 0
   public var aggregated = false
@@ -109,6 +114,18 @@ public struct RoundSummary: Sendable, Equatable, Codable {
     self.round = round
     self.startTime = startTime
     self.endTime = startTime
+  }
+}
+
+/// A client's local result that the task refused.
+public struct RejectedWork: Sendable, Equatable, Codable, Hashable {
+  public let client: ClientID
+  /// The round (or dispatch) the work belonged to.
+  public let round: Int
+
+  public init(client: ClientID, round: Int) {
+    self.client = client
+    self.round = round
   }
 }
 

@@ -50,6 +50,8 @@ public final class ServerSimulation<Task: FederatedTask> {
   public let mode: Mode
   /// Called after each round summary is final (progress lines, metrics files).
   public var onRound: ((RoundSummary) -> Void)?
+  /// Asked after every event: returning true ends the run with `SimulationError.stopped`.
+  public var shouldStop: (() -> Bool)?
 
   let pool: WorkerPool
   var queue = EventQueue<Event>()
@@ -131,6 +133,7 @@ public final class ServerSimulation<Task: FederatedTask> {
         throw .stalled(time: now, reason: "the maximum simulated time \(settings.maxSimulatedTime) s was reached")
       }
       handle(entry.event)
+      if let shouldStop, shouldStop() { throw .stopped(time: now) }
     }
     guard finished else { throw .stalled(time: now, reason: "no event left before the schedule completed") }
     return SimulationResult(rounds: summaries, trace: trace, simulatedTime: now, clientsWithState: states.count)
@@ -218,6 +221,15 @@ public final class ServerSimulation<Task: FederatedTask> {
     while results[id] == nil && !pending.isEmpty { runPendingJobs() }
     guard let report = results.removeValue(forKey: id) else { return }
     busy.remove(client)
+    if report.rejected {
+      // The client refused its own result: it sends nothing and will not report.
+      trace.record(now, "rejected", client: client, round: key)
+      current.rejectedReports += 1
+      current.rejectedWork.append(RejectedWork(client: client, round: key))
+      dispatches[id] = nil
+      clientGone(key)
+      return
+    }
     let bytes = task.serializedBytes(of: report.message)
     current.bytesUp += bytes
     trace.record(now, "upload", client: client, round: key, bytes: bytes)

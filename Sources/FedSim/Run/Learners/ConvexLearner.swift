@@ -91,6 +91,11 @@ final class ConvexLearner: LocalLearner, @unchecked Sendable {
 
   func makeState(client: Int) -> ConvexClient { ConvexClient(x: initialValues.map(Double.init)) }
   func values(of state: ConvexClient) -> [Float] { state.x.map(Float.init) }
+  func snapshot(of state: ConvexClient) -> (x: [Double], steps: Int) { (state.x, state.steps) }
+  func restore(_ snapshot: (x: [Double], steps: Int), to state: ConvexClient) {
+    state.x = snapshot.x
+    state.steps = snapshot.steps
+  }
   func setValues(_ values: [Float], of state: ConvexClient) { state.x = values.map(Double.init) }
 
   /// The step's batch: every example when the batch covers them (deterministic full gradient),

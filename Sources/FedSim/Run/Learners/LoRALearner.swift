@@ -82,6 +82,16 @@ final class LoRALearner: LocalLearner, @unchecked Sendable {
 
   func values(of state: LoRAClient) -> [Float] { state.adapter.parameters.storage.toArray() }
 
+  func snapshot(of state: LoRAClient) -> (values: [Float], optimizer: any Optimizer, steps: Int) {
+    (values(of: state), state.optimizer.copy(), state.steps)
+  }
+
+  func restore(_ snapshot: (values: [Float], optimizer: any Optimizer, steps: Int), to state: LoRAClient) {
+    setValues(snapshot.values, of: state)
+    state.optimizer = snapshot.optimizer
+    state.steps = snapshot.steps
+  }
+
   func setValues(_ values: [Float], of state: LoRAClient) {
     precondition(values.count == state.adapter.parameters.storage.count, "adapter values of the wrong size")
     values.withUnsafeBufferPointer { state.adapter.parameters.storage.pointer.update(from: $0.baseAddress!, count: values.count) }

@@ -27,6 +27,12 @@ struct ExampleLevelPrivacy: Sendable {
 /// only the given state and per-`worker` scratch.
 protocol LocalLearner: AnyObject, Sendable {
   associatedtype State: AnyObject, Sendable
+  /// Everything `train` changes in a state (values, optimiser state, step counters), so a round
+  /// whose result is rejected can be undone.
+  associatedtype Snapshot
+
+  func snapshot(of state: State) -> Snapshot
+  func restore(_ snapshot: Snapshot, to state: State)
 
   /// The named tensors of the flat values.
   var tensors: [TensorSpan] { get }
