@@ -7,7 +7,7 @@ import Testing
 
 /// A server aggregator whose output turns non-finite from round `from` on (option `from`).
 struct PoisoningAggregator: Aggregator {
-  static let name = "test-poison"
+  static let name = "zz-test-poison"  // sorts after the built-ins in "one of …" messages
   let from: Int
   init(options: AggregatorOptions) throws(AggregatorError) { from = try options.int("from", default: 1, in: 0...1000) }
   var communication: Communication { .server }
@@ -109,7 +109,7 @@ struct PoisoningAggregator: Aggregator {
   @Test func aNonFiniteAggregateIsNotApplied() throws {
     AggregatorRegistry.shared.register(PoisoningAggregator.self)
     let outcome = try run([
-      "aggregator.name=test-poison", "aggregator.options.from=2", "schedule.mode=sync", "schedule.clients_per_round=8",
+      "aggregator.name=zz-test-poison", "aggregator.options.from=2", "schedule.mode=sync", "schedule.clients_per_round=8",
       "schedule.lr=0.01",
     ])
     #expect(outcome.summary["non_finite_aggregates"] == 28)

@@ -1,3 +1,4 @@
+import Foundation
 import Graphs
 import Testing
 
@@ -11,6 +12,20 @@ import Testing
     let stream = try Keystream.aes256CTR(key: key, iv: iv, count: 16)
     let plain = bytes("6bc1bee22e409f96e93d7e117393172a"), cipher = bytes("601ec313775789a5b7a7f504bbf3d228")
     #expect(zip(stream, plain).map { $0 ^ $1 } == cipher)
+  }
+
+  /// Keystream uniforms carry 53 bits: words that differ below the 32nd bit give different
+  /// uniforms, and the extreme word reaches the ≈ 8.6σ tail that 32-bit uniforms cut at ≈ 6.7σ.
+  @Test func keystreamUniformsHave53Bits() {
+    func uniform(_ word: UInt64) -> Double {
+      let bytes = (0..<8).map { UInt8(truncatingIfNeeded: word >> (56 - 8 * $0)) }
+      return bytes.withUnsafeBufferPointer { Keystream.uniform($0, at: 0) }
+    }
+    #expect(uniform(0) == 1)
+    #expect(uniform(1 << 11) != uniform(0))  // bit 11 of 64 lies below the top 32
+    #expect(uniform(UInt64.max) == 0x1p-53)
+    let radius = (-2 * log(uniform(UInt64.max))).squareRoot()
+    #expect(radius > 8.5 && radius < 8.6)
   }
 
   /// Keys for every edge of a graph, derived independently at both endpoints.

@@ -8,6 +8,8 @@ import Simulation
 struct FederationMessage: Sendable {
   var values: [Float]
   var predictions: Predictions?
+  /// The round's mean step size η of the sender (user-level privacy scales noise by it).
+  var stepSize: Double = 0
 }
 
 /// One client of a federation: the learner's state plus what the federation tracks about it.
@@ -102,6 +104,7 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
   /// trained values when each step was already private (example level) or without privacy.
   func step(client: Int, state: ClientState, round: Int, worker: Int) -> LocalReport<FederationMessage> {
     let before = learner.values(of: state.learner)
+    let eta = learner.roundStepSize(of: state.learner)
     let snapshot = learner.snapshot(of: state.learner)
     var exampleLevel: ExampleLevelPrivacy? = nil
     if let privacy, privacy.level == .example {
@@ -121,7 +124,8 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
     var values = learner.values(of: state.learner)
     var message = shared.pack(values)
     if let privacy, privacy.level == .user {
-      message = privatised(start: shared.pack(before), trained: message, client: client, state: state, round: round, plan: privacy)
+      message = privatised(
+        start: shared.pack(before), trained: message, eta: eta, client: client, state: state, round: round, plan: privacy)
       shared.unpack(message, into: &values)
       learner.setValues(values, of: state.learner)
     }
@@ -145,7 +149,7 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
     }
     return LocalReport(
       message: communicates && exchanges(round: round)
-        ? FederationMessage(values: message, predictions: predictions) : FederationMessage(values: []),
+        ? FederationMessage(values: message, predictions: predictions, stepSize: eta) : FederationMessage(values: []),
       weight: learner.trainingWeight(client: client), metrics: metrics)
   }
 
@@ -155,9 +159,12 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
     if nonFinite == .stop { errors.record(.nonFinite(finding)) }
   }
 
-  /// User-level release y = x − η(clip(u, C) + noise) of the update u = (x − x_trained)/η.
-  func privatised(start: [Float], trained: [Float], client: Int, state: ClientState, round: Int, plan: PrivacyPlan) -> [Float] {
-    let eta = learner.learningRate
+  /// User-level release y = x − η(clip(u, C) + noise) of the update u = (x − x_trained)/η, with η
+  /// the mean of the step sizes the round's local steps used (so with a decaying schedule the
+  /// noise shrinks with the steps, and the clip bounds the same pseudo-gradient every round).
+  func privatised(
+    start: [Float], trained: [Float], eta: Double, client: Int, state: ClientState, round: Int, plan: PrivacyPlan
+  ) -> [Float] {
     var update = (0..<trained.count).map { (Double(start[$0]) - Double(trained[$0])) / eta }
     let norm = update.reduce(0) { $0 + $1 * $1 }.squareRoot()
     if norm > plan.clip { update = update.map { $0 * plan.clip / norm } }
@@ -175,7 +182,12 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
     communicates && !message.values.isEmpty ? shared.packedCount * 4 + (message.predictions?.serializedBytes ?? 0) : 0
   }
 
-  var centralNoise: Double { privacy?.mechanism == .central ? learner.learningRate * (privacy?.sigmaCDP ?? 0) : 0 }
+  /// The std of the server's noise on the sum, in the contributions' units: σ times the largest
+  /// step size among the round's senders (each moved the sum by at most η_i·C).
+  func centralNoise(stepSize: Double) -> Double { privacy?.mechanism == .central ? stepSize * (privacy?.sigmaCDP ?? 0) : 0 }
+
+  /// Per open aggregation, the largest step size among the replies accepted so far.
+  var pendingStepSizes: [Int: Double] = [:]
 
   // MARK: - FederatedTask
 
@@ -215,11 +227,16 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
       client: report.client, values: report.report.message.values, weight: report.report.weight, staleness: report.staleness)
     guard let weight = aggregator.streamingWeight(of: contribution) else { return }
     pendingSums[round, default: WeightedSum(dimension: shared.packedCount)].add(contribution, weight: weight)
+    pendingStepSizes[round] = max(pendingStepSizes[round] ?? 0, report.report.message.stepSize)
   }
 
   func aggregate(reports: [ArrivedReport<FederationMessage>], round: Int, time: SimulatedTime) {
     guard communicates else { return }
-    let context = AggregationContext(round: round, seed: seed, tensors: shared.packedTensors, centralNoise: centralNoise)
+    let stepSize =
+      streamsReports ? pendingStepSizes[round] ?? 0 : reports.map(\.report.message.stepSize).max() ?? 0
+    pendingStepSizes = pendingStepSizes.filter { $0.key > round }
+    let context = AggregationContext(
+      round: round, seed: seed, tensors: shared.packedTensors, centralNoise: centralNoise(stepSize: stepSize))
     if personalised {
       personalise(reports.filter { !$0.report.message.values.isEmpty }, round: round)
       return

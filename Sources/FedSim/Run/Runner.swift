@@ -59,6 +59,11 @@ public struct Runner {
           ? "schedule.mode \(s.schedule.mode.rawValue) needs an aggregator that exchanges with neighbours (e.g. gossip)"
           : "aggregator \(s.aggregator.name) exchanges with neighbours: use schedule.mode gossip or async-gossip")
     }
+    if aggregator.privacy == .correlated && s.schedule.mode == .asynchronousGossip {
+      throw .invalid(
+        field: "schedule.mode", value: s.schedule.mode.rawValue,
+        reason: "decor needs synchronous rounds (gossip): stale messages break the pairwise cancellation of its correlated noise")
+    }
     if aggregator.privacy == .central && s.privacy?.level == .example {
       throw .invalid(
         field: "privacy.level", value: "example", reason: "cdp adds its noise once per round on the server: use level user")

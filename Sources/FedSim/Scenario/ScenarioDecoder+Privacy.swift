@@ -38,7 +38,20 @@ extension ScenarioDecoder {
       keys: PrivacySection.KeySource(
         rawValue: s.choice("keys", among: PrivacySection.KeySource.allCases.map(\.rawValue), default: "seeded") ?? "")
         ?? .seeded,
-      subsampling: s.choice("subsampling", among: ["without-replacement", "poisson"], default: "without-replacement")
-        ?? "without-replacement")
+      subsampling: subsampling(s))
+  }
+
+  /// The amplification bound of example-level accounting. Runs sample fixed-size batches of b
+  /// distinct examples, which Wang, Balle & Kasiviswanathan (AISTATS 2019, Thm. 9) bound; the
+  /// Poisson bound (Mironov et al. 2019) would account for a sampling that is not done.
+  static func subsampling(_ s: Section) -> String {
+    if let (node, scalar) = s.scalar("subsampling", expected: "without-replacement"), scalar.string == "poisson" {
+      s.reader.report(
+        node, s.child("subsampling"),
+        "poisson is not available in runs: local steps draw fixed-size batches of b distinct examples, which only the without-replacement bound accounts (fedsim privacy --subsampling poisson computes the Poisson bound for planning)"
+      )
+      return "without-replacement"
+    }
+    return s.choice("subsampling", among: ["without-replacement"], default: "without-replacement") ?? "without-replacement"
   }
 }

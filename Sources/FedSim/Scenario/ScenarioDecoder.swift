@@ -109,6 +109,12 @@ public enum ScenarioDecoder {
           ? "schedule.mode \(s.schedule.mode.rawValue) needs an aggregator that exchanges with neighbours (gossip, trust, decor, ldp), not \(s.aggregator.name)"
           : "aggregator \(s.aggregator.name) exchanges with neighbours: use schedule.mode gossip or async-gossip")
     }
+    if aggregator.privacy == .correlated && s.schedule.mode == .asynchronousGossip {
+      report(
+        ["schedule.mode"],
+        "decor needs synchronous rounds (schedule.mode gossip): stale messages break the pairwise cancellation of its correlated noise, and its accountant assumes synchronous rounds"
+      )
+    }
     switch (aggregator.privacy, s.privacy) {
     case (.none, .some):
       report(["privacy"], "aggregator \(s.aggregator.name) adds no noise: use decor, ldp or cdp with a privacy section, or remove it")

@@ -36,6 +36,15 @@ public enum LearningRateSchedule: Codable, Sendable, Equatable, Hashable {
 
 extension LearningRateSchedule {
   /// The names scenarios and command lines use.
+  /// The mean of `rate(at:)` over steps `start ..< start + count` (Float64 sum of the Float32
+  /// rates the optimiser uses).
+  public func meanRate(from start: Int, count: Int) -> Double {
+    guard count > 0 else { return Double(rate(at: start)) }
+    var total = 0.0
+    for step in start..<(start + count) { total += Double(rate(at: step)) }
+    return total / Double(count)
+  }
+
   public static let names = ["constant", "cosine", "one-cycle"]
 
   /// The schedule called `name` over `totalSteps` optimiser steps: `constant`, `cosine` (linear

@@ -85,7 +85,9 @@ final class ConvexLearner: LocalLearner, @unchecked Sendable {
   }
 
   var tensors: [TensorSpan] { [TensorSpan(name: "x", offset: 0, rows: 1, columns: initialValues.count)] }
-  var learningRate: Double { Double(schedule.learningRate) }
+  func roundStepSize(of state: ConvexClient) -> Double {
+    learningRateSchedule.meanRate(from: state.steps, count: schedule.localSteps)
+  }
   var localSteps: Int { schedule.localSteps }
   var batchSize: Int { schedule.batchSize }
 

@@ -71,7 +71,9 @@ final class LoRALearner: LocalLearner, @unchecked Sendable {
     exampleGradients = perExample ? (0..<workers).map { _ in ParameterSet(layout: .lora(lora, model: model.config)) } : []
   }
 
-  var learningRate: Double { Double(schedule.learningRate) }
+  func roundStepSize(of state: LoRAClient) -> Double {
+    learningRateSchedule.meanRate(from: state.steps, count: schedule.localSteps)
+  }
   var localSteps: Int { schedule.localSteps }
   var batchSize: Int { schedule.batchSize }
 
@@ -114,8 +116,9 @@ final class LoRALearner: LocalLearner, @unchecked Sendable {
       var stream = RandomStream(seed: seed, purpose: .batches, client: UInt32(client), round: UInt32(round), step: UInt32(state.steps))
       inputs.withUnsafeMutableBufferPointer { i in
         targets.withUnsafeMutableBufferPointer { t in
-          // Example-level privacy is accounted for b distinct windows of the m start positions.
-          if privacy != nil && batch <= windows.tokens.count - sequenceLength {
+          // Example-level privacy is accounted for b distinct windows of the m start positions
+          // (b ≤ m is checked when the run starts); never sampled with replacement then.
+          if privacy != nil {
             windows.sampleDistinct(batch: batch, inputs: i.baseAddress!, targets: t.baseAddress!, stream: &stream)
           } else {
             windows.sample(batch: batch, inputs: i.baseAddress!, targets: t.baseAddress!, stream: &stream)

@@ -38,8 +38,10 @@ protocol LocalLearner: AnyObject, Sendable {
   var tensors: [TensorSpan] { get }
   /// Every client's starting values.
   var initialValues: [Float] { get }
-  /// η: converts a local update into a pseudo-gradient (before − after)/η for user-level privacy.
-  var learningRate: Double { get }
+  /// The step sizes a state's next round of local steps uses, averaged: the η that converts the
+  /// round's update into a pseudo-gradient (before − after)/η for user-level privacy. It follows
+  /// the learning-rate schedule from the state's own step counter.
+  func roundStepSize(of state: State) -> Double
   var localSteps: Int { get }
   var batchSize: Int { get }
 

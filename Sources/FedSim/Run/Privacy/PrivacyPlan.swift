@@ -67,6 +67,15 @@ struct PrivacyPlan: Sendable {
       throw .invalid(
         field: "privacy", value: "missing", reason: "aggregator \(aggregator) needs a privacy section (clip, sigma_cdp or target_epsilon)")
     }
+    // Example level accounts for b distinct examples among a client's m (q = b/m, sensitivity
+    // 2C/b): a batch larger than m cannot be drawn, so it is refused rather than silently shrunk.
+    if section.level == .example, let smallest = examples.indices.min(by: { examples[$0] < examples[$1] }), batchSize > examples[smallest] {
+      throw .invalid(
+        field: "schedule.batch_size", value: "\(batchSize)",
+        reason:
+          "example-level privacy samples b distinct examples among a client's m, and client \(smallest) has only m = \(examples[smallest]); use batch_size ≤ \(examples[smallest]) (b = m is full-batch DP-GD)"
+      )
+    }
     let releasesPerRound = section.level == .user ? 1 : localSteps
     let steps = rounds * releasesPerRound
     let bound = SubsamplingBound(rawValue: section.subsampling) ?? .withoutReplacement
