@@ -96,7 +96,8 @@ let package = Package(
     .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
     .testTarget(name: "PrivacyTests", dependencies: ["Privacy", "Graphs", "Randomness"]),
     .testTarget(name: "DataTests", dependencies: ["Data", "Randomness"]),
-    .testTarget(name: "FedSimTests", dependencies: ["FedSim", "Aggregation", "Learning", "Privacy", "Graphs"]),
+    .testTarget(
+      name: "FedSimTests", dependencies: ["FedSim", "Aggregation", "Learning", "Privacy", "Graphs", "Data", "Randomness"]),
     .testTarget(name: "AggregationTests", dependencies: ["Aggregation"]),
     .testTarget(name: "GraphsTests", dependencies: ["Graphs", "Randomness"]),
     .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Randomness"]),

@@ -19,7 +19,8 @@ struct EvalCommand: ParsableCommand {
   @Option(help: "Window length (default: the model's context).") var context: Int?
   @Option(name: .customLong("batch-size"), help: "Windows per forward pass.") var batchSize: Int = 16
   @Option(help: "BLAS threads.") var threads: Int = 1
-  @Flag(help: "Print {\"loss\", \"perplexity\", \"tokens\"} as JSON.") var json = false
+  @Flag(help: "Print {\"loss\", \"perplexity\", \"tokens\", \"accuracy\"} as JSON (a non-finite value is null, with \"non_finite\" saying why).")
+  var json = false
 
   func validate() throws {
     guard batchSize > 0 else { throw ValidationError("--batch-size must be positive, got \(batchSize)") }
@@ -45,7 +46,7 @@ struct EvalCommand: ParsableCommand {
     let lm = try DecoderLM(config: config)
     let loss = try evaluateLoss(model: lm, weights: weights, adapter: loaded, windows: windows, batchSize: batchSize)
     if json {
-      print("{\"loss\": \(loss.mean), \"perplexity\": \(loss.perplexity), \"tokens\": \(loss.tokens), \"accuracy\": \(loss.accuracy)}")
+      print(loss.json)
     } else {
       print(
         String(

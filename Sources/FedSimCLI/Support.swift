@@ -80,7 +80,12 @@ struct TrainingArguments: ParsableArguments {
   func validate() throws {
     guard steps > 0 else { throw ValidationError("--steps must be positive, got \(steps)") }
     guard batchSize > 0 else { throw ValidationError("--batch-size must be positive, got \(batchSize)") }
-    guard learningRate > 0 else { throw ValidationError("--lr must be positive, got \(learningRate)") }
+    guard learningRate.isFinite && learningRate > 0 else { throw ValidationError("--lr must be a positive number, got \(learningRate)") }
+    for (flag, value) in [("--weight-decay", weightDecay), ("--momentum", momentum), ("--clip", gradientClip)]
+    where !(value.isFinite && value >= 0) {
+      throw ValidationError("\(flag) must be a finite number ≥ 0, got \(value)")
+    }
+    guard momentum < 1 else { throw ValidationError("--momentum must be below 1, got \(momentum)") }
     guard (0..<1).contains(validationFraction) else {
       throw ValidationError("--validation-fraction must be in [0, 1), got \(validationFraction)")
     }
@@ -132,5 +137,9 @@ func runTraining(_ trainer: Trainer, train: TokenWindows, validation: TokenWindo
       lastReport = now
       window = LossSum()
     }
+  }
+  // The trainer stops before a non-finite update; this guards what is about to be saved.
+  if let bad = (trainer.adapter?.parameters ?? trainer.weights).firstNonFiniteTensor() {
+    throw ValidationError("training diverged: tensor \(bad) holds non-finite values; nothing was saved")
   }
 }

@@ -27,6 +27,23 @@ import Testing
 
   func flat(_ set: ParameterSet) -> [Float] { set.layout.entries.flatMap { set.values($0.name) } }
 
+  /// A copy carries its own moments: stepping the original leaves the copy where it was, so a
+  /// rejected round can be undone (the copy then continues exactly as the original did).
+  @Test(arguments: [OptimizerConfig.adamW(), .sgd(momentum: 0.9)])
+  func copiesAreIndependentAndContinueIdentically(config: OptimizerConfig) {
+    let layout = layout()
+    let gradients = set(layout, [0.1, -0.2, 0.3, 0.4, -0.5, 0.6, 0.7, -0.8, 0.9, 1.0])
+    var original = config.make(for: layout)
+    let parameters = set(layout, [Float](repeating: 1, count: 10))
+    original.step(parameters: parameters, gradients: gradients, learningRate: 0.1)
+    var copy = original.copy()
+    let saved = parameters.copy()
+    original.step(parameters: parameters, gradients: gradients, learningRate: 0.1)
+    let afterOriginal = flat(parameters)
+    copy.step(parameters: saved, gradients: gradients, learningRate: 0.1)
+    #expect(flat(saved) == afterOriginal)
+  }
+
   @Test func adamWMatchesTheReferenceUpdate() {
     let layout = layout()
     let p0: [Float] = [0.5, -1, 2, 0.1, -0.3, 0.7, 1, 1, 1, 1]

@@ -29,8 +29,8 @@ extension MarkovChain {
   ) throws(DataError) -> MarkovChain {
     let contexts = try contextCount(vocabularySize: vocabularySize, order: order)
     try DataError.require(
-      concentration > 0 && concentration.isFinite, "markov", "concentration", concentration,
-      expected: "a positive finite number")
+      concentration >= Dirichlet.smallestConcentration && concentration.isFinite, "markov", "concentration", concentration,
+      expected: "a finite number ≥ 1e-300")
     let alphas = [Double](repeating: concentration, count: vocabularySize)
     var rows: [Double] = []
     rows.reserveCapacity(contexts * vocabularySize)

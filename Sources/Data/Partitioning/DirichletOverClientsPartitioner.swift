@@ -29,7 +29,7 @@ public struct DirichletOverClientsPartitioner: Partitioner {
   ) throws(DataError) -> Partition {
     try validate(domains: domains, domainCount: domainCount, clientCount: clientCount)
     try DataError.require(
-      alpha > 0 && alpha.isFinite, name, "alpha", alpha, expected: "a positive finite number")
+      alpha >= Dirichlet.smallestConcentration && alpha.isFinite, name, "alpha", alpha, expected: "a finite number ≥ 1e-300")
     try DataError.require(
       minimumDocumentsPerClient >= 0, name, "minimumDocumentsPerClient", minimumDocumentsPerClient,
       expected: "at least 0")

@@ -51,7 +51,8 @@ public struct DirichletOverDomainsPartitioner: Partitioner {
     }
     for (d, alpha) in alphas.enumerated() {
       try DataError.require(
-        alpha > 0 && alpha.isFinite, name, "concentration[\(d)]", alpha, expected: "a positive finite number")
+        alpha >= Dirichlet.smallestConcentration && alpha.isFinite, name, "concentration[\(d)]", alpha,
+        expected: "a finite number ≥ 1e-300")
     }
     let quota = try resolvedQuota(documentCount: domains.count, clientCount: clientCount)
     var pools = DomainPools(domains: domains, domainCount: domainCount, using: &random)

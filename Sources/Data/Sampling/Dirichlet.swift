@@ -16,6 +16,10 @@ import Randomness
 /// draws underflow, still give a valid point of the simplex: every p_i ≥ 0 and Σp = 1 up to
 /// rounding.
 public enum Dirichlet {
+  /// The smallest concentration drawn from: below it, log G = log U / α overflows Float64 (and a
+  /// subnormal α has no usable reciprocal), so the draw would not be a point of the simplex.
+  public static let smallestConcentration = 1e-300
+
   /// One draw from Dir(concentrations).
   ///
   /// - Throws: `.invalidParameter` for an empty vector or a concentration that is not positive
@@ -27,8 +31,8 @@ public enum Dirichlet {
       !concentrations.isEmpty, "dirichlet", "concentrations", "[]", expected: "at least one value")
     for (i, alpha) in concentrations.enumerated() {
       try DataError.require(
-        alpha > 0 && alpha.isFinite, "dirichlet", "concentrations[\(i)]", alpha,
-        expected: "a positive finite number")
+        alpha >= smallestConcentration && alpha.isFinite, "dirichlet", "concentrations[\(i)]", alpha,
+        expected: "a finite number ≥ 1e-300")
     }
     return unchecked(concentrations: concentrations, using: &random)
   }
@@ -39,7 +43,7 @@ public enum Dirichlet {
   {
     try DataError.require(count >= 1, "dirichlet", "count", count, expected: "at least 1")
     try DataError.require(
-      alpha > 0 && alpha.isFinite, "dirichlet", "alpha", alpha, expected: "a positive finite number")
+      alpha >= smallestConcentration && alpha.isFinite, "dirichlet", "alpha", alpha, expected: "a finite number ≥ 1e-300")
     return unchecked(concentrations: [Double](repeating: alpha, count: count), using: &random)
   }
 

@@ -19,6 +19,9 @@ extension ScenarioDecoder {
     let perRound = s.int("clients_per_round", default: min(clients, 10), in: 1...clients) ?? 1
     let optimizer = s.section("optimizer", allowed: ["name", "beta1", "beta2", "eps", "weight_decay", "momentum", "nesterov"])
     let optimizerName = optimizer.choice("name", among: ["adamw", "sgd"], default: "adamw") ?? "adamw"
+    optimizer.rejectKeys(
+      ofOtherKinds: ["sgd": ["momentum", "nesterov", "weight_decay"], "adamw": ["beta1", "beta2", "eps", "weight_decay"]],
+      selected: optimizerName, kindKey: "optimizer")
     let optimizerConfig: OptimizerConfig
     if optimizerName == "sgd" {
       optimizerConfig = .sgd(

@@ -17,6 +17,13 @@ extension ScenarioDecoder {
     let kind =
       source.choice("kind", among: ["markov", "text-dir", "jsonl", "fortune", "decor-quadratic", "linear", "logistic"], default: "markov")
       ?? "markov"
+    source.rejectKeys(
+      ofOtherKinds: [
+        "markov": ["domains", "vocabulary", "order", "concentration", "documents_per_domain", "document_length"],
+        "text-dir": ["path", "domain_per"], "jsonl": ["path", "text_field", "domain_field"], "fortune": ["paths"],
+        "decor-quadratic": ["dimension", "zeta"], "linear": ["dimension", "examples", "noise", "heterogeneity"],
+        "logistic": ["dimension", "examples", "heterogeneity", "l2"],
+      ], selected: kind)
     let sourceValue: DataSection.Source
     switch kind {
     case "text-dir":
@@ -50,7 +57,7 @@ extension ScenarioDecoder {
       sourceValue = .markov(
         domains: source.int("domains", default: 4, in: 1...1000) ?? 4, vocabulary: source.int("vocabulary", default: 16, in: 2...256) ?? 16,
         order: source.int("order", default: 2, in: 1...4) ?? 2,
-        concentration: source.double("concentration", default: 0.3, in: 0...1e6, openLower: true) ?? 0.3,
+        concentration: source.double("concentration", default: 0.3, in: 1e-300...1e6) ?? 0.3,
         documentsPerDomain: source.int("documents_per_domain", default: 200, in: 1...10_000_000) ?? 200,
         documentLength: source.int("document_length", default: 256, in: 2...10_000_000) ?? 256)
     }
@@ -59,6 +66,9 @@ extension ScenarioDecoder {
       partition.choice(
         "kind", among: ["iid", "domain-per-client", "k-domains", "dirichlet", "mixture", "quantity-skew"], default: "dirichlet")
       ?? "dirichlet"
+    partition.rejectKeys(
+      ofOtherKinds: ["k-domains": ["k"], "dirichlet": ["alpha"], "mixture": ["weights"], "quantity-skew": ["exponent", "minimum"]],
+      selected: partitionKind)
     let partitionValue: DataSection.Partition
     switch partitionKind {
     case "iid": partitionValue = .iid
@@ -69,7 +79,7 @@ extension ScenarioDecoder {
       partitionValue = .quantitySkew(
         exponent: partition.double("exponent", default: 1.5, in: 0...100, openLower: true) ?? 1.5,
         minimum: partition.int("minimum", default: 1, in: 1...Int.max) ?? 1)
-    default: partitionValue = .dirichlet(alpha: partition.double("alpha", default: 0.5, in: 0...1e6, openLower: true) ?? 0.5)
+    default: partitionValue = .dirichlet(alpha: partition.double("alpha", default: 0.5, in: 1e-300...1e6) ?? 0.5)
     }
     let splits = s.section("splits", allowed: ["train", "validation", "test"])
     let train = splits.double("train", default: 0.8, in: 0...1, openLower: true) ?? 0.8
@@ -104,8 +114,10 @@ extension ScenarioDecoder {
       }
       var values: [Double] = []
       for (j, item) in items.enumerated() {
-        guard case .scalar(let scalar) = item, let value = Double(scalar.string), value >= 0 else {
-          s.reader.report(item, "\(s.child("weights"))[\(i)][\(j)]", "expected a number ≥ 0, found \(describe(item))")
+        // Weights are relative: 1e12 leaves room for counts while their sums stay finite.
+        guard case .scalar(let scalar) = item, let value = Double(scalar.string), value >= 0, value <= 1e12, value == 0 || value.isNormal
+        else {
+          s.reader.report(item, "\(s.child("weights"))[\(i)][\(j)]", "expected a number in 0...1e12, found \(describe(item))")
           continue
         }
         values.append(value)
@@ -125,6 +137,11 @@ extension ScenarioDecoder {
 
   static func topology(_ s: Section, clients: Int, resolve: (String?) -> String?) -> TopologySection {
     let kind = s.choice("kind", among: topologyKinds, default: "star") ?? "star"
+    s.rejectKeys(
+      ofOtherKinds: [
+        "random-regular": ["k"], "watts-strogatz": ["k", "beta"], "erdos-renyi": ["p"], "barabasi-albert": ["m"],
+        "grid": ["rows", "columns"], "torus": ["rows", "columns"], "edges": ["file"],
+      ], selected: kind)
     var parameters: [String: Double] = [:]
     switch kind {
     case "random-regular", "watts-strogatz":
@@ -133,8 +150,12 @@ extension ScenarioDecoder {
     case "erdos-renyi": parameters["p"] = s.double("p", default: 0.2, in: 0...1, openLower: true) ?? 0.2
     case "barabasi-albert": parameters["m"] = Double(s.int("m", default: 2, in: 1...max(1, clients - 1)) ?? 2)
     case "grid", "torus":
-      let rows = s.int("rows", default: nil, in: 1...clients) ?? 1
-      let columns = s.int("columns", default: max(1, clients / max(rows, 1)), in: 1...clients) ?? 1
+      // Without rows or columns, the most nearly square factorisation of the clients (16 → 4 × 4);
+      // with one of them, the other one that completes it.
+      let square = (1...max(1, Int(Double(clients).squareRoot()))).last { clients % $0 == 0 } ?? 1
+      let givenColumns = s.contains("columns") ? s.int("columns", default: 1, in: 1...clients) : nil
+      let rows = s.int("rows", default: givenColumns.map { max(1, clients / $0) } ?? square, in: 1...clients) ?? 1
+      let columns = givenColumns ?? max(1, clients / max(rows, 1))
       if rows * columns != clients {
         s.reader.report(
           s["rows"] ?? s.node, s.child("rows"), "rows × columns = \(rows * columns), expected the number of clients (\(clients))")

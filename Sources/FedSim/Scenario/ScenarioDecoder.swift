@@ -50,8 +50,15 @@ public enum ScenarioDecoder {
       Scenario.TaskKind(rawValue: top.choice("task", among: Scenario.TaskKind.allCases.map(\.rawValue), default: "lora-lm") ?? "lora-lm")
       ?? .loraLM
     let seedValue = top.int("seed", default: 0, in: 0...Int.max) ?? 0
+    let name = top.string("name", default: "scenario") ?? "scenario"
+    if !isRunName(name) {
+      reader.report(
+        top["name"], "name",
+        "'\(name)' cannot name a run directory: use letters, digits, '.', '_' and '-' (not starting with '.'), so the run stays under the output folder"
+      )
+    }
     let scenario = Scenario(
-      name: top.string("name", default: "scenario") ?? "scenario",
+      name: name,
       seed: UInt64(seedValue),
       task: task,
       clients: clients,
@@ -100,8 +107,19 @@ public enum ScenarioDecoder {
     } else if s.task == .logisticRegression, !(s.data.source.isLogistic) {
       report(["data.source.kind"], "task logistic-regression needs logistic data")
     }
-    guard let aggregator = try? AggregatorRegistry.shared.make(s.aggregator.name, options: s.aggregator.options) else { return }
     let decentralized = s.schedule.mode == .gossip || s.schedule.mode == .asynchronousGossip
+    // Referenced files are read and graphs built now, so what a run would refuse is reported here
+    // (a missing edge list, self-loops, ids out of range, a disconnected graph).
+    if s.topology.kind == "edges" || (decentralized && s.clients <= 100_000) {
+      do { _ = try TopologyBuilder.graph(s.topology, clients: s.clients, seed: s.seed) } catch {
+        if case .data(let message) = error {
+          report(["topology.file", "topology.kind", "topology"], message)
+        } else {
+          report(["topology.file", "topology.kind", "topology"], error.description)
+        }
+      }
+    }
+    guard let aggregator = try? AggregatorRegistry.shared.make(s.aggregator.name, options: s.aggregator.options) else { return }
     if aggregator.communication != .none && decentralized != (aggregator.communication == .neighbours) {
       report(
         ["schedule.mode", "aggregator.name"],
@@ -126,6 +144,13 @@ public enum ScenarioDecoder {
     }
   }
 
+  /// A run name that is a plain folder name: letters, digits, '.', '_' and '-', not starting with
+  /// '.' (so neither a hidden folder nor '..'), at most 200 characters.
+  static func isRunName(_ name: String) -> Bool {
+    !name.isEmpty && name.count <= 200 && !name.hasPrefix(".")
+      && name.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) && $0.isASCII || "._-".unicodeScalars.contains($0) }
+  }
+
   // MARK: - model
 
   static func model(_ s: Section, resolve: (String?) -> String?) -> ModelSection {
@@ -135,6 +160,11 @@ public enum ScenarioDecoder {
         "config", "checkpoint", "dim", "layers", "heads", "kv_heads", "ffn_dim", "context", "tied", "pretrain_steps", "pretrain_lr",
       ])
     let lora = s.section("lora", allowed: ["rank", "alpha", "rslora", "dropout", "targets"])
+    base.rejectKeys(
+      ofOtherKinds: [
+        "checkpoint": ["checkpoint"],
+        "config": ["config", "dim", "layers", "heads", "kv_heads", "ffn_dim", "context", "tied", "pretrain_steps", "pretrain_lr"],
+      ], selected: base.contains("checkpoint") ? "checkpoint" : "config", kindKey: "a base given by")
     let baseValue: ModelSection.Base
     if let path = base.string("checkpoint") {
       baseValue = .checkpoint(path: resolve(path) ?? path)

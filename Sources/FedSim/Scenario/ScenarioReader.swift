@@ -107,6 +107,18 @@ struct Section {
 
   func child(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
+  /// Reports every key that only other kinds use (`table`: kind → its keys): given for the kind
+  /// that is not selected, it would otherwise be ignored without a word.
+  func rejectKeys(ofOtherKinds table: [String: [String]], selected: String, kindKey: String = "kind") {
+    let mine = Set(table[selected] ?? [])
+    for (key, keyNode) in keys.sorted(by: { $0.key < $1.key }) where !mine.contains(key) {
+      let owners = table.filter { $0.value.contains(key) }.map(\.key).sorted()
+      guard !owners.isEmpty else { continue }
+      reader.report(
+        keyNode, child(key), "'\(key)' is not used with \(kindKey) \(selected) (it applies to \(owners.joined(separator: ", ")))")
+    }
+  }
+
   /// The raw node of a key (nil when absent or null).
   subscript(_ key: String) -> Node? { isNull(values[key]) ? nil : values[key] }
 
@@ -184,6 +196,11 @@ struct Section {
     }
     guard range.contains(parsed) && !(openLower && parsed == range.lowerBound) else {
       reader.report(node, child(key), "\(scalar.string) is out of range, expected \(expected)")
+      return value
+    }
+    // A subnormal number (|x| < 2.2e-308) loses precision and overflows when inverted.
+    guard parsed == 0 || parsed.isNormal else {
+      reader.report(node, child(key), "\(scalar.string) is too close to 0 to compute with (subnormal), expected \(expected)")
       return value
     }
     return parsed

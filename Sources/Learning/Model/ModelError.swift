@@ -12,6 +12,8 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
   case tokenOutOfRange(token: Int, vocabularySize: Int)
   /// A batch does not fit the model or the workspace.
   case badBatch(String)
+  /// Training produced a NaN or ±∞ (the loss or a gradient); the parameters were not updated.
+  case nonFinite(step: Int, what: String)
 
   public var description: String {
     switch self {
@@ -27,6 +29,8 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
       return "token id \(token) is outside the vocabulary 0..<\(vocabularySize)"
     case .badBatch(let message):
       return "bad batch: \(message)"
+    case .nonFinite(let step, let what):
+      return "training diverged at step \(step): \(what) is not finite (the parameters were left as they were before that step; lower the learning rate or clip gradients)"
     }
   }
 }

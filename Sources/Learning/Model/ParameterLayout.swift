@@ -75,4 +75,13 @@ public final class ParameterSet: @unchecked Sendable {
   public func copy() -> ParameterSet { ParameterSet(layout: layout, storage: storage.copy()) }
 
   public func zero() { storage.zero() }
+
+  /// The name of the first tensor holding a NaN or ±∞, nil when every value is finite.
+  public func firstNonFiniteTensor() -> String? {
+    let p = storage.pointer
+    for entry in layout.entries {
+      for i in entry.offset..<(entry.offset + entry.count) where !p[i].isFinite { return entry.name }
+    }
+    return nil
+  }
 }

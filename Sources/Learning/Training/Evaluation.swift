@@ -35,3 +35,24 @@ func withBatch<R>(
     try targets.withUnsafeBufferPointer { (t) throws(ModelError) in try body(i, t) }
   }
 }
+
+extension LossSum {
+  /// `{"loss", "perplexity", "tokens", "accuracy"}` as one line of JSON. JSON has no NaN or ∞: a
+  /// non-finite value is written as null, and `"non_finite"` names the values and says why.
+  public var json: String {
+    let fields: [(String, Double)] = [("loss", mean), ("perplexity", perplexity), ("accuracy", accuracy)]
+    func number(_ value: Double) -> String { value.isFinite ? "\(value)" : "null" }
+    var text = "{" + fields.map { "\"\($0.0)\": \(number($0.1))" }.joined(separator: ", ") + ", \"tokens\": \(tokens)"
+    let bad = fields.filter { !$0.1.isFinite }
+    if !bad.isEmpty {
+      let reason =
+        tokens == 0
+        ? "no token was evaluated"
+        : mean.isFinite
+          ? "the perplexity exp(loss) overflows"
+          : "the model's outputs are not finite (loss \(mean))"
+      text += ", \"non_finite\": \"\(bad.map(\.0).joined(separator: ", ")): \(reason)\""
+    }
+    return text + "}"
+  }
+}

@@ -165,6 +165,9 @@ public final class Trainer {
     for shard in shardGradients {
       for i in 0..<total.count { total.pointer[i] += shard.storage.pointer[i] }
     }
+    // A non-finite loss or gradient would poison every parameter: stop before the update.
+    guard loss.mean.isFinite else { throw .nonFinite(step: self.step + 1, what: "the training loss (\(loss.mean))") }
+    if let bad = gradients.firstNonFiniteTensor() { throw .nonFinite(step: self.step + 1, what: "the gradient of \(bad)") }
     if let clip = options.gradientClip { clipGradientNorm(gradients, maxNorm: clip) }
     optimizer.step(parameters: trainable, gradients: gradients, learningRate: options.schedule.rate(at: self.step))
     self.step += 1
