@@ -44,9 +44,10 @@ import Testing
   @Test func fedAdamFollowsReddiEtAl() throws {
     var fedadam =
       try AggregatorRegistry.shared.make(
-        "fedavg", options: ["server_optimizer": "adam", "server_lr": "0.1", "beta1": "0.9", "beta2": "0.99", "tau": "0.001"]) as! FedAvg
+        "fedavg", options: ["server_optimizer": "adam", "server_lr": "0.1", "beta1": "0.9", "beta2": "0.99", "tau": "0.1"]) as! FedAvg
     var global: [Float] = [0]
-    var m = 0.0, v = 0.0, x = 0.0
+    // Algorithm 2 of Reddi et al. (2021) starts the second moment at τ², not 0.
+    var m = 0.0, v = 0.1 * 0.1, x = 0.0
     for round in 0..<3 {
       let target = Double(round + 1)
       fedadam.aggregate(
@@ -54,7 +55,7 @@ import Testing
       let delta = target - x
       m = 0.9 * m + 0.1 * delta
       v = 0.99 * v + 0.01 * delta * delta
-      x += 0.1 * m / (v.squareRoot() + 0.001)
+      x += 0.1 * m / (v.squareRoot() + 0.1)
       #expect(abs(Double(global[0]) - x) < 1e-5)
     }
   }

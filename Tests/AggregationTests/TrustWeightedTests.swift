@@ -41,6 +41,34 @@ import Testing
     #expect(abs(TrustWeighted.rowCosineSimilarity(a, b, tensors: spans) - 0.25) < 1e-12)
   }
 
+  /// The reference's authors hold A as (in × r) and B as (r × out) and compare rows; PEFT holds
+  /// A as (r × in) and B as (out × r), so the same vectors are columns. Hand-computed on r = 2,
+  /// in = 3, out = 2.
+  @Test func weightSimilarityComparesTheReferencesRowsOfLoRAMatrices() {
+    // A (PEFT, 2 × 3): columns (1, 0), (0, 1), (1, 1) for client a; (2, 0), (0, −1), (1, −1) for b.
+    let aA: [Float] = [1, 0, 1, 0, 1, 1], bA: [Float] = [2, 0, 1, 0, -1, -1]
+    // B (PEFT, 2 × 2): columns (1, 1), (0, 1) for a; (1, −1), (0, 3) for b.
+    let aB: [Float] = [1, 0, 1, 1], bB: [Float] = [1, 0, -1, 3]
+    let spans = [
+      TensorSpan(name: "layers.0.q_proj.lora_A.weight", offset: 0, rows: 2, columns: 3),
+      TensorSpan(name: "layers.0.q_proj.lora_B.weight", offset: 6, rows: 2, columns: 2),
+    ]
+    // Column cosines: A: 1, −1, 0; B: 0, 1 → S = (1 − 1 + 0 + 0 + 1)/5.
+    let s = TrustWeighted.rowCosineSimilarity(aA + aB, bA + bB, tensors: spans)
+    #expect(abs(s - 0.2) < 1e-12)
+    // Row by row (PEFT rows) the same matrices give another value: the layout matters.
+    let rows = [TensorSpan(name: "a", offset: 0, rows: 2, columns: 3), TensorSpan(name: "b", offset: 6, rows: 2, columns: 2)]
+    #expect(abs(TrustWeighted.rowCosineSimilarity(aA + aB, bA + bB, tensors: rows) - s) > 0.05)
+  }
+
+  @Test func weightSimilarityStartsFromPerClientAdaptersByDefault() throws {
+    #expect(try make(["scheme": "weights"]).initialisation == .perClient)
+    #expect(try make(["scheme": "weights", "init": "shared"]).initialisation == .shared)
+    #expect(try make(["scheme": "validation"]).initialisation == .shared)
+    #expect(try make(["scheme": "prediction", "init": "per-client"]).initialisation == .perClient)
+    #expect(throws: AggregatorError.self) { try make(["init": "random"]) }
+  }
+
   @Test func validationReferenceRow() throws {
     let losses: [Int: Double] = [0: log(30), 1: log(32), 2: log(40), 3: log(45)]
     let row = try make(["scheme": "validation"]).mixingWeights(input(n: 4, evidence: PeerEvidence(validationLoss: losses)))
@@ -103,6 +131,16 @@ import Testing
   @Test func warmupAndPeriodDecideTheExchangeRounds() throws {
     let trust = try make(["warmup_rounds": "4", "period": "2"])
     #expect((0..<10).filter { trust.exchanges(round: $0) } == [5, 7, 9])
+    // The paper's schedule, 500 steps: 100 local steps, then an aggregation every 25 steps
+    // (after steps 125, 150, …, 500). With 25 local steps a round: 4 warm-up rounds, period 1.
+    let paper = try make(["warmup_rounds": "4"])
+    let afterSteps = (0..<20).filter { paper.exchanges(round: $0) }.map { ($0 + 1) * 25 }
+    #expect(afterSteps == Array(stride(from: 125, through: 500, by: 25)))
+    // The same with 5 local steps a round: 20 warm-up rounds, period 5.
+    let fine = try make(["warmup_rounds": "20", "period": "5"])
+    #expect((0..<100).filter { fine.exchanges(round: $0) }.map { ($0 + 1) * 5 } == afterSteps)
+    // And aggregating right after step 100 instead: 3 warm-up rounds of 25 steps.
+    #expect((0..<20).filter { try! make(["warmup_rounds": "3"]).exchanges(round: $0) }.first.map { ($0 + 1) * 25 } == 100)
     #expect((0..<3).allSatisfy { try! make([:]).exchanges(round: $0) })
   }
 

@@ -56,7 +56,7 @@ import Testing
     #expect(huge?.path.hasPrefix("data.partition.weights") == true, "\(String(describing: huge))")
     // The library refuses them too, with a typed error rather than a trap.
     var stream = RandomStream(seed: 1, purpose: .data)
-    #expect(throws: DataError.self) { try Dirichlet.sample(alpha: 1e-310, count: 3, using: &stream) }
+    #expect(throws: DataError.self) { try Dirichlet.sample(alpha: Double.leastNormalMagnitude / 100, count: 3, using: &stream) }
   }
 
   @Test func keysOfAKindThatIsNotSelectedAreReported() {

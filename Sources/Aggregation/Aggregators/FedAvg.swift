@@ -5,7 +5,8 @@
 /// and the pseudo-gradient Δ = x̄ − x. Then, with server learning rate η:
 /// - `none` (FedAvg): x ← x + η·Δ (η = 1 is plain averaging);
 /// - `momentum` (FedAvgM): v ← β·v + Δ, x ← x + η·v;
-/// - `adam` (FedAdam): m ← β₁m + (1−β₁)Δ, v ← β₂v + (1−β₂)Δ², x ← x + η·m/(√v + τ);
+/// - `adam` (FedAdam): m ← β₁m + (1−β₁)Δ, v ← β₂v + (1−β₂)Δ², x ← x + η·m/(√v + τ), with m₀ = 0
+///   and v₀ = τ² (the paper's Algorithm 2);
 /// - `yogi` (FedYogi): as FedAdam with v ← v − (1−β₂)·Δ²·sign(v − Δ²).
 ///
 /// Option `share` limits what is averaged to some tensors (e.g. `lora_A`); the rest stays personal.
@@ -71,7 +72,8 @@ public struct FedAvg: Aggregator {
     let eta = serverLearningRate
     if firstMoment.count != count {
       firstMoment = [Double](repeating: 0, count: count)
-      secondMoment = [Double](repeating: serverOptimizer == .yogi ? tau * tau : 0, count: count)
+      // Reddi et al. (2021), Algorithm 2: v₋₁ ≥ τ² (FedAdam and FedYogi alike).
+      secondMoment = [Double](repeating: tau * tau, count: count)
     }
     for i in 0..<count {
       let x = Double(global[i])

@@ -37,6 +37,9 @@ public struct TrustWeighted: Aggregator {
   public let sharing: TensorFilter
   /// Where trust is computed: by every client over its neighbours, or by a server for every client.
   public let onServer: Bool
+  /// Whether clients start from their own adapters (default for `weights`, whose similarities
+  /// would otherwise start identical) or from a shared one.
+  public let initialisation: ModelInitialisation
   let request: EvidenceRequest
 
   public init(options: AggregatorOptions) throws(AggregatorError) {
@@ -49,6 +52,9 @@ public struct TrustWeighted: Aggregator {
     let referenceWindows = try options.int("reference_windows", default: 4, in: 1...100_000)
     sharing = try TensorFilter(options: options)
     onServer = try options.choice("placement", among: ["peers", "server"], default: "peers") == "server"
+    initialisation =
+      try options.choice("init", among: ["shared", "per-client"], default: scheme == .weights ? "per-client" : "shared") == "per-client"
+      ? .perClient : .shared
     let matrixText = try options.string("matrix")
     if scheme == .staticMatrix {
       guard let matrixText else {
@@ -150,18 +156,24 @@ public struct TrustWeighted: Aggregator {
   }
 
   /// Mean over every row of every matrix of the cosine similarity between corresponding rows
-  /// (1 when both rows are zero, 0 when only one is).
+  /// (1 when both rows are zero, 0 when only one is), rows as the reference's authors lay LoRA
+  /// out: A as (in × r) and B as (r × out). In PEFT layout (A: r × in, B: out × r) those rows are
+  /// the columns, so LoRA tensors (names containing `lora_A` / `lora_B`) are compared column by
+  /// column; any other tensor row by row.
   public static func rowCosineSimilarity(_ a: [Float], _ b: [Float], tensors: [TensorSpan]) -> Double {
     guard a.count == b.count, !a.isEmpty else { return 0 }
     let spans = tensors.isEmpty ? [TensorSpan(name: "", offset: 0, rows: 1, columns: a.count)] : tensors
     var total = 0.0
-    var rows = 0
+    var vectors = 0
     for span in spans {
-      for row in 0..<span.rows {
+      let byColumn = span.name.contains("lora_A") || span.name.contains("lora_B")
+      // (count, length, stride between elements, step between vectors) of the compared vectors.
+      let (count, length, stride, step) = byColumn ? (span.columns, span.rows, span.columns, 1) : (span.rows, span.columns, 1, span.columns)
+      for vector in 0..<count {
         var dot = 0.0, na = 0.0, nb = 0.0
-        let start = span.offset + row * span.columns
-        for k in start..<(start + span.columns) {
-          let x = Double(a[k]), y = Double(b[k])
+        for k in 0..<length {
+          let index = span.offset + vector * step + k * stride
+          let x = Double(a[index]), y = Double(b[index])
           dot += x * y
           na += x * x
           nb += y * y
@@ -171,9 +183,9 @@ public struct TrustWeighted: Aggregator {
         } else if na > 0 && nb > 0 {
           total += dot / (na.squareRoot() * nb.squareRoot())
         }
-        rows += 1
+        vectors += 1
       }
     }
-    return rows > 0 ? total / Double(rows) : 0
+    return vectors > 0 ? total / Double(vectors) : 0
   }
 }

@@ -10,6 +10,15 @@ public enum Communication: Sendable, Equatable {
   case none
 }
 
+/// How the clients' models start.
+public enum ModelInitialisation: Sendable, Equatable {
+  /// Every client starts from the same initial values (the usual federated setting).
+  case shared
+  /// Every client draws its own initial adapter (independent models, as the clients of
+  /// Wagner et al. 2024 are); tasks without a random initialisation start alike anyway.
+  case perClient
+}
+
 /// One client's shared parameters, as the receiver gets them.
 public struct Contribution: Sendable, Equatable {
   public let client: Int
@@ -102,6 +111,9 @@ public protocol Aggregator: Sendable {
   /// Its parameters (clip, noise levels, δ) come from the scenario's `privacy` section.
   var privacy: PrivacyMechanism { get }
 
+  /// How the clients' models start (default `.shared`).
+  var initialisation: ModelInitialisation { get }
+
   /// What a receiver needs to know about the senders' models besides their values (default: nothing).
   var evidence: EvidenceRequest { get }
 
@@ -152,6 +164,8 @@ extension Aggregator {
   public var privacy: PrivacyMechanism { .none }
 
   public var evidence: EvidenceRequest { .none }
+
+  public var initialisation: ModelInitialisation { .shared }
 
   public func exchanges(round: Int) -> Bool { true }
 

@@ -89,7 +89,7 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
   var personalised: Bool { aggregator.communication == .server && aggregator.personalisesOnServer }
 
   func makeState(_ client: Int) -> ClientState {
-    let state = ClientState(learner: learner.makeState(client: client))
+    let state = ClientState(learner: learner.makeState(client: client, ownInitialisation: aggregator.initialisation == .perClient))
     if privacy?.mechanism == .correlated {
       do { state.secrets = try EdgeSecrets(client: client, seed: seed, seeded: keysSeeded) } catch { errors.record(error) }
     }

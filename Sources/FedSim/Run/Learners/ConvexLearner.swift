@@ -91,7 +91,8 @@ final class ConvexLearner: LocalLearner, @unchecked Sendable {
   var localSteps: Int { schedule.localSteps }
   var batchSize: Int { schedule.batchSize }
 
-  func makeState(client: Int) -> ConvexClient { ConvexClient(x: initialValues.map(Double.init)) }
+  /// x⁰ is the same constant for every client: there is nothing to draw.
+  func makeState(client: Int, ownInitialisation: Bool) -> ConvexClient { ConvexClient(x: initialValues.map(Double.init)) }
   func values(of state: ConvexClient) -> [Float] { state.x.map(Float.init) }
   func snapshot(of state: ConvexClient) -> (x: [Double], steps: Int) { (state.x, state.steps) }
   func restore(_ snapshot: (x: [Double], steps: Int), to state: ConvexClient) {

@@ -77,8 +77,11 @@ final class LoRALearner: LocalLearner, @unchecked Sendable {
   var localSteps: Int { schedule.localSteps }
   var batchSize: Int { schedule.batchSize }
 
-  func makeState(client: Int) -> LoRAClient {
-    let adapter = Adapter(config: lora, parameters: initialAdapter.parameters.copy())
+  func makeState(client: Int, ownInitialisation: Bool) -> LoRAClient {
+    let adapter =
+      ownInitialisation
+      ? Adapter(config: lora, model: model.config, seed: seed, client: UInt32(truncatingIfNeeded: client))
+      : Adapter(config: lora, parameters: initialAdapter.parameters.copy())
     return LoRAClient(adapter: adapter, optimizer: schedule.optimizer.make(for: adapter.parameters.layout))
   }
 

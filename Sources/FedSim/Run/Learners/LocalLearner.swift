@@ -45,7 +45,8 @@ protocol LocalLearner: AnyObject, Sendable {
   var localSteps: Int { get }
   var batchSize: Int { get }
 
-  func makeState(client: Int) -> State
+  /// A client's fresh state: the shared initial values, or its own draw when `ownInitialisation`.
+  func makeState(client: Int, ownInitialisation: Bool) -> State
   func values(of state: State) -> [Float]
   func setValues(_ values: [Float], of state: State)
 
