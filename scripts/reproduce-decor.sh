@@ -2,11 +2,11 @@
 # Decor vs LDP vs CDP at ε = 10 on the paper's synthetic task (scenarios/decor-synthetic.yaml),
 # n = 16 on a ring, a 4×4 torus and the complete graph, 3 seeds each (about 2 minutes on 2 cores).
 # Decor's σ_cdp is swept (its σ_cor is calibrated for each); the tables land in
-# runs/decor-repro/*/table.md.
+# runs/decor-repro/*/table.md. FEDSIM=path/to/fedsim uses an existing binary instead of building one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --product fedsim >/dev/null
-fedsim=.build/release/fedsim
+if [ -z "${FEDSIM:-}" ]; then swift build -c release --product fedsim >/dev/null; fi
+fedsim=${FEDSIM:-.build/release/fedsim}
 out=runs/decor-repro
 seeds=${SEEDS:-3}
 rm -rf "$out"
