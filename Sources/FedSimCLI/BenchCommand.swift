@@ -41,7 +41,8 @@ struct TrainBench: ParsableCommand {
       return n
     }
     if !json {
-      print("OpenBLAS core: \(BLAS.coreName); OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset")")
+      print(BLASKernelSelection.current.line)
+      for warning in BLASKernelSelection.current.warnings { print("warning: \(warning)") }
       print("config  threads  tokens/s   step ms   GFLOP/s  sgemm peak  utilisation")
     }
     guard ["shards", "blas"].contains(parallel) else {
@@ -61,7 +62,7 @@ struct TrainBench: ParsableCommand {
         let gflops = row.flops * row.tokensPerSecond / Double(batchSize * config.contextLength) / 1e9
         if json {
           print(
-            "{\"config\": \"\(name)\", \"threads\": \(threadCount), \"tokens_per_s\": \(row.tokensPerSecond), \"step_ms\": \(row.stepSeconds * 1e3), \"gflops\": \(gflops), \"sgemm_peak_gflops\": \(peak), \"utilisation\": \(gflops / peak), \"openblas_core\": \"\(BLAS.coreName)\", \"steps\": \(row.steps), \"parallel\": \"\(parallel)\"}"
+            "{\"config\": \"\(name)\", \"threads\": \(threadCount), \"tokens_per_s\": \(row.tokensPerSecond), \"step_ms\": \(row.stepSeconds * 1e3), \"gflops\": \(gflops), \"sgemm_peak_gflops\": \(peak), \"utilisation\": \(gflops / peak), \"openblas_core\": \"\(BLAS.coreName)\", \"kernel_source\": \"\(BLASKernelSelection.current.source.rawValue)\", \"kernel_level\": \"\(KernelLevel(kernel: BLAS.coreName))\", \"best_level\": \"\(KernelLevel.candidates(for: .current).first.map { KernelLevel(kernel: $0) } ?? .generic)\", \"steps\": \(row.steps), \"parallel\": \"\(parallel)\"}"
           )
         } else {
           print(

@@ -1,6 +1,5 @@
 import ArgumentParser
 
-@main
 struct FedSimCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "fedsim",
@@ -9,6 +8,6 @@ struct FedSimCommand: ParsableCommand {
     subcommands: [
       RunCommand.self, SweepCommand.self, ValidateCommand.self, PretrainCommand.self, FinetuneCommand.self, EvalCommand.self,
       BenchCommand.self,
-      PrivacyCommand.self,
+      PrivacyCommand.self, DoctorCommand.self,
     ])
 }

@@ -39,7 +39,7 @@ final class MetricsWriter {
   }
 
   func finish(
-    summary: [String: Double], status: RunStatus, name: String, traceHash: String, scenarioText: String, resolved: Scenario, overrides: [String],
+    summary: [String: Double], status: RunStatus, labels: [String: String] = [:], name: String, traceHash: String, scenarioText: String, resolved: Scenario, overrides: [String],
     clients: [[String]], trace: String?, adapters: [Adapter]
   ) throws(RunError) {
     do {
@@ -47,6 +47,7 @@ final class MetricsWriter {
       var fields = summary.keys.sorted().map { "  \(jsonString($0)): \(JSONValue.double(summary[$0]!).text)" }
       fields.append("  \"name\": \(jsonString(name))")
       fields.append("  \"status\": \(jsonString(status.rawValue))")
+      for key in labels.keys.sorted() { fields.append("  \(jsonString(key)): \(jsonString(labels[key]!))") }
       fields.append("  \"trace_hash\": \(jsonString(traceHash))")
       fields.append("  \"overrides\": [\(overrides.map(jsonString).joined(separator: ", "))]")
       try ("{\n" + fields.joined(separator: ",\n") + "\n}\n").write(

@@ -47,6 +47,10 @@ public struct Runner {
       throw .output(path: output.path, reason: "already exists; choose another --out (runs are never overwritten)")
     }
     let start = Date()
+    // The kernel decides the last bits of every result: say which, and record it with the run.
+    let blas = BLASKernelSelection.current
+    log(blas.line)
+    for warning in blas.warnings { log("warning: \(warning)") }
     let aggregator: any Aggregator
     do { aggregator = try AggregatorRegistry.shared.make(s.aggregator.name, options: s.aggregator.options) } catch {
       throw .invalid(field: "aggregator", value: s.aggregator.name, reason: error.description)
@@ -288,6 +292,8 @@ public struct Runner {
       summary["clip"] = privacy.clip
       summary["delta"] = privacy.delta
     }
+    let blas = BLASKernelSelection.current
+    summary["sgemm_gflops"] = blas.sgemmGFLOPs
     let everyRoundFailed = recorder.roundsRecorded > 0 && recorder.failedRounds == recorder.roundsRecorded
     let status: RunStatus = everyRoundFailed ? .failed : diverged.isEmpty ? .completed : .diverged
     summary["diverged"] = status == .completed ? 0 : 1
@@ -299,7 +305,11 @@ public struct Runner {
     }
     let lastValidation = recorder.lastEvaluations["validation"] ?? []
     try writer.finish(
-      summary: summary, status: status, name: s.name, traceHash: result.trace.hexDigest, scenarioText: scenarioText, resolved: s,
+      summary: summary, status: status,
+      labels: [
+        "blas_kernel": blas.kernel, "blas_kernel_source": blas.source.rawValue, "blas_kernel_reason": blas.reason, "openblas": blas.openblas,
+        "cpu": blas.cpu, "cpu_features": blas.features,
+      ], name: s.name, traceHash: result.trace.hexDigest, scenarioText: scenarioText, resolved: s,
       overrides: overrides,
       clients: (0..<s.clients).map { client in
         [

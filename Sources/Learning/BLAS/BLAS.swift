@@ -1,3 +1,4 @@
+import Foundation
 import CBLAS
 
 /// Whether a matrix operand is used as stored or transposed.
@@ -32,6 +33,12 @@ public enum BLAS {
   /// The kernel family OpenBLAS selected for this CPU (e.g. "Haswell", "SkylakeX").
   public static var coreName: String {
     guard let name = openblas_get_corename() else { return "unknown" }
-    return String(cString: name)
+    return String(cString: name).trimmingCharacters(in: .whitespaces)
+  }
+
+  /// OpenBLAS's build description, e.g. "OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH … Haswell MAX_THREADS=64".
+  public static var config: String {
+    guard let text = openblas_get_config() else { return "unknown" }
+    return String(cString: text).trimmingCharacters(in: .whitespaces)
   }
 }
