@@ -7,6 +7,9 @@ alternating the two so that both see the same machine state, and prints the rati
     swift build -c release --product fedsim
     .venv-ref/bin/python Benchmarks/compare_pytorch.py [--threads 1,2] [--configs nano,micro,mini] [--seconds 5] [--markdown]
 
+Both sides' kernels are printed (FedSim's OpenBLAS kernel and how it was chosen, PyTorch's CPU
+capability), and a FedSim fallback kernel — below what the CPU supports — is flagged loudly.
+
 Needs the virtual environment of Tools/reference/requirements.txt (torch, transformers, peft).
 """
 import argparse
@@ -45,8 +48,21 @@ def main():
 
     core = rows[0][2].get("openblas_core", "?") if rows else "?"
     torch_version = rows[0][3].get("torch_version", "?") if rows else "?"
+    source = rows[0][2].get("kernel_source", "?") if rows else "?"
+    level, best = (rows[0][2].get("kernel_level", "?"), rows[0][2].get("best_level", "?")) if rows else ("?", "?")
+    capability = rows[0][3].get("cpu_capability", "?") if rows else "?"
+    kernels = (f"FedSim: OpenBLAS kernel {core} ({level}; chosen by {source}; the CPU supports {best}); "
+               f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')}. "
+               f"PyTorch {torch_version}: CPU capability {capability}, BLAS {rows[0][3].get('blas', '?') if rows else '?'}")
+    print(kernels, file=sys.stderr)
+    if level != best:
+        # A fallback kernel makes every FedSim figure meaningless as a comparison: say so loudly.
+        print(f"WARNING: FedSim runs a FALLBACK kernel ({core}, {level}) on a CPU that supports {best}: "
+              f"these ratios understate FedSim (see `fedsim doctor`)", file=sys.stderr)
     if args.markdown:
-        print(f"OpenBLAS core {core}; OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')}; torch {torch_version}\n")
+        print(kernels + "\n")
+        if level != best:
+            print(f"**Fallback kernel: {core} ({level}) on a CPU that supports {best}.**\n")
         print("| config | threads | FedSim tok/s | FedSim step ms | FLOP utilisation | PyTorch tok/s | PyTorch step ms | ratio |")
         print("|---|---|---|---|---|---|---|---|")
         for config, threads, s, t in rows:

@@ -167,6 +167,9 @@ def main():
                 "tokens_per_s": round(tokens / total, 1),
                 "step_ms": round(1000 * statistics.median(times), 3),
                 "torch_version": torch.__version__,
+                # PyTorch dispatches its own CPU kernels on CPU features: report what it uses.
+                "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+                "blas": "mkl" if torch.backends.mkl.is_available() else "other",
                 "attn": attn,
                 "step_ms_min": round(1000 * min(times), 3),
                 "step_ms_mean": round(1000 * total / len(times), 3),
