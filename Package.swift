@@ -37,8 +37,11 @@ let package = Package(
       providers: [.apt(["libssl-dev"])]
     ),
 
+    // sincos from the C library (a GNU extension Swift does not import), for bulk Gaussians.
+    .target(name: "CMathShim", linkerSettings: [.linkedLibrary("m")]),
+
     // Counter-based random streams shared by every module.
-    .target(name: "Randomness"),
+    .target(name: "Randomness", dependencies: ["CMathShim"]),
 
     // Tensor kernels, the decoder LM, LoRA, optimisers and weight I/O.
     .target(

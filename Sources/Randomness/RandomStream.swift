@@ -1,3 +1,4 @@
+import CMathShim
 /// A reproducible stream of random numbers addressed by (seed, purpose, client, round, step).
 ///
 /// The key is derived from the seed and the purpose; client, round and step fill three counter
@@ -66,6 +67,32 @@ public struct RandomStream: Sendable {
     }
   }
 
+  /// Writes the next `count` standard normal draws: exactly what `count` calls of
+  /// `nextGaussian` would return (the same uniforms, the same Box–Muller arithmetic, the same
+  /// spare), a Philox block per pair and one `sincos` per angle — about twice as fast, for bulk
+  /// draws such as synthetic data sets.
+  public mutating func fillGaussians(_ output: UnsafeMutablePointer<Double>, count: Int) {
+    var i = 0
+    // Until the stream sits on a block boundary with no spare, draw one at a time.
+    while i < count && (spareGaussian != nil || available != 0) {
+      output[i] = nextGaussian()
+      i += 1
+    }
+    while count - i >= 2 {
+      // nextDouble twice: u1 from words 0–1, u2 from words 2–3 of one block.
+      let block = generator.block(counter)
+      counter.0 &+= 1
+      let u1 = 1.0 - Double((UInt64(block.0) << 32 | UInt64(block.1)) >> 11) * 0x1p-53
+      let u2 = Double((UInt64(block.2) << 32 | UInt64(block.3)) >> 11) * 0x1p-53
+      let radius = (-2.0 * _log(u1)).squareRoot()
+      let (sine, cosine) = _sincos(2.0 * Double.pi * u2)
+      output[i] = radius * cosine
+      output[i + 1] = radius * sine
+      i += 2
+    }
+    if i < count { output[i] = nextGaussian() }
+  }
+
   @inlinable
   public mutating func nextUInt64() -> UInt64 {
     UInt64(nextUInt32()) << 32 | UInt64(nextUInt32())
@@ -124,3 +151,10 @@ public struct RandomStream: Sendable {
 @usableFromInline func _log(_ x: Double) -> Double { log(x) }
 @usableFromInline func _sin(_ x: Double) -> Double { sin(x) }
 @usableFromInline func _cos(_ x: Double) -> Double { cos(x) }
+/// (sin x, cos x) in one call where the C library has `sincos` (glibc: the same results as
+/// `sin` and `cos`, checked by a test).
+@usableFromInline func _sincos(_ x: Double) -> (Double, Double) {
+  var s = 0.0, c = 0.0
+  fedsim_sincos(x, &s, &c)
+  return (s, c)
+}

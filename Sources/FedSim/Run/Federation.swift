@@ -404,13 +404,14 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
     return values
   }
 
-  /// Every client's evaluation on `split`, in parallel.
-  func evaluate(split: String, clientCount: Int, workers: Int) -> [ClientEvaluation] {
-    let values = (0..<clientCount).map { currentValues(of: $0) }
+  /// The evaluation of each of `clients` (ascending ids) on `split`, in parallel.
+  func evaluate(split: String, clients ids: [Int], workers: Int) -> [(client: Int, evaluation: ClientEvaluation)] {
+    let values = ids.map { currentValues(of: $0) }
     let learner = self.learner
-    return WorkerPool(workers: workers).map(Array(values.enumerated())) { item, _ in
-      learner.evaluate(values: item.element, client: item.offset, split: split)
+    let evaluations = WorkerPool(workers: workers).map(Array(zip(ids, values))) { item, _ in
+      learner.evaluate(values: item.1, client: item.0, split: split)
     }
+    return Array(zip(ids, evaluations)).map { (client: $0.0, evaluation: $0.1) }
   }
 
   /// √(Σ_i ‖x_i − x̄‖²) over the clients holding state.
@@ -425,15 +426,15 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
     return total.squareRoot()
   }
 
-  /// mean_i ‖x_i − x*‖² over all clients, when the optimum is known.
-  func meanSquaredDistanceToOptimum(clientCount: Int) -> Double? {
-    guard let optimum = learner.optimum else { return nil }
+  /// mean_i ‖x_i − x*‖² over `clients` (every client, or the evaluation sample), when the optimum is known.
+  func meanSquaredDistanceToOptimum(clients ids: [Int]) -> Double? {
+    guard let optimum = learner.optimum, !ids.isEmpty else { return nil }
     var total = 0.0
-    for client in 0..<clientCount {
+    for client in ids {
       let values = currentValues(of: client)
       for i in 0..<optimum.count { total += (Double(values[i]) - optimum[i]) * (Double(values[i]) - optimum[i]) }
     }
-    return total / Double(clientCount)
+    return total / Double(ids.count)
   }
 
   /// The trust matrix of `round`'s aggregation (rows of clients that mixed then; others empty).

@@ -16,8 +16,9 @@ final class RoundRecorder {
   let logLimit = 10
 
   var bytes = 0
-  /// The latest evaluation of every client on each split (nil: the split is empty there).
-  var lastEvaluations: [String: [ClientEvaluation?]] = [:]
+  /// The latest evaluation of every evaluated client on each split (clients whose split is
+  /// empty are absent).
+  var lastEvaluations: [String: [Int: ClientEvaluation]] = [:]
   var distances: [Double] = []
   var lastEpsilons: [Double?] = []
   var failedRounds = 0
@@ -77,9 +78,11 @@ final class RoundRecorder {
   }
 
   /// Per-client records of one split's evaluation and the split's means for the round record.
-  func record(evaluations: [ClientEvaluation], split: String, round: Int, time: Double, languageModel: Bool) -> [String: JSONValue] {
-    lastEvaluations[split] = evaluations.map { $0.count > 0 ? $0 : nil }
-    for (client, evaluation) in evaluations.enumerated() where evaluation.count > 0 {
+  func record(
+    evaluations: [(client: Int, evaluation: ClientEvaluation)], split: String, round: Int, time: Double, languageModel: Bool
+  ) -> [String: JSONValue] {
+    lastEvaluations[split] = Dictionary(uniqueKeysWithValues: evaluations.filter { $0.evaluation.count > 0 }.map { ($0.client, $0.evaluation) })
+    for (client, evaluation) in evaluations where evaluation.count > 0 {
       var record: [String: JSONValue] = [
         "kind": .string("client_eval"), "round": .int(round), "client": .int(client), "split": .string(split),
         "loss": .double(evaluation.loss), "count": .int(evaluation.count), "sim_time": .double(time),
@@ -88,7 +91,7 @@ final class RoundRecorder {
       if let perplexity = evaluation.perplexity { record["perplexity"] = .double(perplexity) }
       writer.line(record)
     }
-    let means = SplitMeans(evaluations.filter { $0.count > 0 }, languageModel: languageModel)
+    let means = SplitMeans(evaluations.map(\.evaluation).filter { $0.count > 0 }, languageModel: languageModel)
     let short = split == "validation" ? "val" : split == "train" ? "train_eval" : split
     var fields: [String: JSONValue] = [:]
     if let loss = means.loss { fields["mean_\(short)_loss"] = .double(loss) }
@@ -102,16 +105,14 @@ final class RoundRecorder {
   /// The last evaluation's means of `split`, for the summary (nil when it was never evaluated).
   func finalMeans(_ split: String, languageModel: Bool) -> SplitMeans? {
     guard let evaluations = lastEvaluations[split] else { return nil }
-    return SplitMeans(evaluations.compactMap { $0 }, languageModel: languageModel)
+    return SplitMeans(evaluations.keys.sorted().compactMap { evaluations[$0] }, languageModel: languageModel)
   }
 
   /// Clients whose final evaluation on any split is non-finite.
   var clientsWithNonFiniteEvaluation: Set<Int> {
     var result: Set<Int> = []
     for evaluations in lastEvaluations.values {
-      for (client, evaluation) in evaluations.enumerated() where evaluation.map({ !$0.loss.isFinite }) ?? false {
-        result.insert(client)
-      }
+      for (client, evaluation) in evaluations where !evaluation.loss.isFinite { result.insert(client) }
     }
     return result
   }

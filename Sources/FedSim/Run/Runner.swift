@@ -2,6 +2,7 @@ import Aggregation
 import Foundation
 import Graphs
 import Learning
+import Randomness
 import Simulation
 
 /// What a run reports as it goes (the CLI turns it into a progress line or log lines).
@@ -29,6 +30,9 @@ public struct Runner {
   public let workers: Int
   public let output: URL
   public let cacheDirectory: URL
+  /// Generate every client's convex data at start instead of on first use (tests show both give
+  /// the same run).
+  var eagerData = false
 
   public init(scenario: Scenario, scenarioText: String, overrides: [String], workers: Int, output: URL, cacheDirectory: URL) {
     self.scenario = scenario
@@ -93,8 +97,9 @@ public struct Runner {
       let learner = LoRALearner(
         model: model, weights: weights, lora: s.model.lora, data: data, schedule: s.schedule, seed: s.seed, workers: workers,
         perExample: s.privacy?.level == .example)
-      let sizes = (0..<s.clients).map { (data.train[$0].count, data.validation[$0].count) }
-      return try execute(learner: learner, aggregator: aggregator, sizes: sizes, start: start, log: log, progress: progress)
+      return try execute(
+        learner: learner, aggregator: aggregator, sizes: { (data.train[$0].count, data.validation[$0].count) }, start: start, log: log,
+        progress: progress)
     case .linearRegression, .logisticRegression:
       let expected = s.task == .linearRegression ? "decor-quadratic or linear" : "logistic"
       switch (s.task, s.data.source) {
@@ -103,14 +108,22 @@ public struct Runner {
         throw .invalid(field: "data.source.kind", value: "\(s.data.source)", reason: "task \(s.task.rawValue) needs \(expected) data")
       }
       let learner = try ConvexLearner(
-        source: s.data.source, data: s.data, clients: s.clients, schedule: s.schedule, initialValue: s.model.convexInit, seed: s.seed)
-      let sizes = (0..<s.clients).map { (learner.trainProblems[$0].examples, learner.validation[$0].examples) }
-      return try execute(learner: learner, aggregator: aggregator, sizes: sizes, start: start, log: log, progress: progress)
+        source: s.data.source, data: s.data, clients: s.clients, schedule: s.schedule, initialValue: s.model.convexInit, seed: s.seed,
+        eager: eagerData)
+      if learner.optimum == nil {
+        log(
+          "x* is not computed for more than \(ConvexLearner.optimumLimit) clients (it needs every client's data): mean_sq_distance is not reported"
+        )
+      }
+      let population = learner.population
+      return try execute(
+        learner: learner, aggregator: aggregator, sizes: { (population.counts($0).train, population.counts($0).validation) }, start: start,
+        log: log, progress: progress)
     }
   }
 
   func execute<L: LocalLearner>(
-    learner: L, aggregator: any Aggregator, sizes: [(train: Int, validation: Int)], start: Date, log: @escaping (String) -> Void,
+    learner: L, aggregator: any Aggregator, sizes: (Int) -> (train: Int, validation: Int), start: Date, log: @escaping (String) -> Void,
     progress: @escaping (RoundProgress) -> Void
   ) throws(RunError) -> [String: Double] {
     let s = scenario
@@ -184,6 +197,11 @@ public struct Runner {
     let writer = try MetricsWriter(directory: temporary)
     let languageModel = L.self == LoRALearner.self
     let recorder = RoundRecorder(writer: writer, clients: s.clients, decentralized: decentralized, log: log)
+    let evaluated = Self.evaluatedClients(s)
+    if evaluated.count < s.clients {
+      log("evaluation: a fixed sample of \(evaluated.count) of the \(s.clients) clients (evaluation.clients), drawn from the seed")
+    }
+    let setupSeconds = Date().timeIntervalSince(start)
     let onRound: (RoundSummary) -> Void = { summary in
       recorder.bytes += summary.bytesUp + summary.bytesDown
       recorder.roundsRecorded += 1
@@ -207,16 +225,19 @@ public struct Runner {
       var validation: Double? = nil
       if (summary.round + 1) % s.evaluation.every == 0 || isLast {
         for split in s.evaluation.splits {
-          let evaluations = federation.evaluate(split: split, clientCount: s.clients, workers: workers)
+          let evaluations = federation.evaluate(split: split, clients: evaluated, workers: workers)
           let fields = recorder.record(
             evaluations: evaluations, split: split, round: summary.round, time: summary.endTime, languageModel: languageModel)
           record.merge(fields) { _, new in new }
-          if split == "validation" { validation = SplitMeans(evaluations.filter { $0.count > 0 }, languageModel: false).loss }
+          if split == "validation" {
+            validation = SplitMeans(evaluations.map(\.evaluation).filter { $0.count > 0 }, languageModel: false).loss
+          }
         }
+        record["evaluated_clients"] = .int(evaluated.count)
       }
       if let train = summary.clientMetrics["train_loss"] { record["mean_train_loss"] = .double(train) }
       if decentralized { record["consensus_distance"] = .double(federation.consensusDistance()) }
-      if let distance = federation.meanSquaredDistanceToOptimum(clientCount: s.clients) {
+      if let distance = federation.meanSquaredDistanceToOptimum(clients: evaluated) {
         record["mean_sq_distance"] = .double(distance)
         recorder.distances.append(distance)
       }
@@ -270,6 +291,7 @@ public struct Runner {
       "clients": Double(s.clients), "rounds": Double(result.rounds.count), "simulated_time": result.simulatedTime,
       "wall_time_s": Date().timeIntervalSince(start), "clients_with_state": Double(result.clientsWithState),
       "failed_rounds": Double(recorder.failedRounds), "diverged_clients": Double(diverged.count),
+      "evaluated_clients": Double(evaluated.count), "setup_wall_s": setupSeconds,
       "non_finite_updates": Double(recorder.nonFiniteUpdates), "non_finite_aggregates": Double(recorder.nonFiniteAggregates),
     ]
     for split in ["validation", "test", "train"] {
@@ -303,7 +325,11 @@ public struct Runner {
     } else {
       adapters = []
     }
-    let lastValidation = recorder.lastEvaluations["validation"] ?? []
+    let lastValidation = recorder.lastEvaluations["validation"] ?? [:]
+    // Every client of a population up to 100,000; above, those that took part or were evaluated.
+    let rows =
+      s.clients <= 100_000
+      ? Array(0..<s.clients) : Set(federation.clients.keys).union(evaluated).sorted()
     try writer.finish(
       summary: summary, status: status,
       labels: [
@@ -311,11 +337,11 @@ public struct Runner {
         "cpu": blas.cpu, "cpu_features": blas.features,
       ], name: s.name, traceHash: result.trace.hexDigest, scenarioText: scenarioText, resolved: s,
       overrides: overrides,
-      clients: (0..<s.clients).map { client in
+      clients: rows.map { client in
         [
-          String(client), String(sizes[client].train), String(sizes[client].validation),
+          String(client), String(sizes(client).train), String(sizes(client).validation),
           String(federation.clients[client]?.participations ?? 0), String(federation.clients[client]?.rejections ?? 0),
-          lastValidation.indices.contains(client) ? lastValidation[client].map { finiteText($0.loss) } ?? "" : "",
+          lastValidation[client].map { finiteText($0.loss) } ?? "",
           recorder.lastEpsilons.indices.contains(client) ? recorder.lastEpsilons[client].map { String($0) } ?? "" : "",
         ]
       },
@@ -346,6 +372,21 @@ public enum RunStatus: String, Sendable {
 /// A number for a CSV cell: `nan`, `inf` and `-inf` spelled as pandas reads them.
 func finiteText(_ value: Double) -> String {
   value.isNaN ? "nan" : value.isInfinite ? (value > 0 ? "inf" : "-inf") : String(value)
+}
+
+extension Runner {
+  /// The clients evaluated in every evaluation: all of them, or a fixed sample (ascending ids)
+  /// drawn once from the run's seed (Floyd's algorithm: O(sample) time and memory).
+  static func evaluatedClients(_ s: Scenario) -> [Int] {
+    guard case .sampled(let count) = s.evaluation.clients, count < s.clients else { return Array(0..<s.clients) }
+    var stream = RandomStream(seed: s.seed, purpose: StreamPurpose("evaluation-sample"))
+    var chosen = Set<Int>()
+    for j in (s.clients - count)..<s.clients {
+      let t = stream.nextInt(below: j + 1)
+      chosen.insert(chosen.contains(t) ? j : t)
+    }
+    return chosen.sorted()
+  }
 }
 
 func mean(_ values: [Double]) -> Double? { values.isEmpty ? nil : values.reduce(0, +) / Double(values.count) }

@@ -144,8 +144,17 @@ public struct AggregatorSection: Sendable, Equatable, Codable {
 }
 
 public struct EvaluationSection: Sendable, Equatable, Codable {
+  /// Which clients are evaluated.
+  public enum Clients: Sendable, Equatable, Codable {
+    case all
+    /// A fixed random sample of this many clients, drawn once from the run's seed.
+    case sampled(Int)
+  }
+
   /// Evaluate every k rounds (and after the last).
   public var every: Int
+  /// Every client, or a fixed sample (the default above 10,000 clients: 1,000 of them).
+  public var clients: Clients
   public var splits: [String]
   /// Rounds at the end over which `tail_*` summary values are averaged.
   public var tail: Int

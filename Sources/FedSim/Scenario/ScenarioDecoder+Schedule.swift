@@ -84,15 +84,30 @@ extension ScenarioDecoder {
     return AggregatorSection(name: name, options: options)
   }
 
-  static func evaluation(_ s: Section) -> EvaluationSection {
+  /// Populations above this are evaluated on a sample by default.
+  static let evaluateAllUpTo = 10_000
+
+  static func evaluation(_ s: Section, clients: Int) -> EvaluationSection {
     let splits = s.strings("splits") ?? ["validation"]
     for split in splits where !["train", "validation", "test"].contains(split) {
       s.reader.report(
         s["splits"], s.child("splits"), "'\(split)' is not one of train, validation, test",
         suggestion: closestMatch(to: split, among: ["train", "validation", "test"]))
     }
+    var evaluated: EvaluationSection.Clients = clients <= evaluateAllUpTo ? .all : .sampled(1000)
+    if let node = s["clients"] {
+      if case .scalar(let scalar) = node, scalar.string == "all" {
+        evaluated = .all
+      } else if case .mapping = node {
+        let inner = s.section("clients", allowed: ["sampled"])
+        if let count = inner.int("sampled", default: nil, in: 1...clients) { evaluated = count == clients ? .all : .sampled(count) }
+      } else {
+        s.reader.report(node, s.child("clients"), "expected all or {sampled: N}, found \(describe(node))")
+      }
+    }
     return EvaluationSection(
-      every: s.int("every", default: 1, in: 1...10_000_000) ?? 1, splits: splits, tail: s.int("tail", default: 1, in: 1...10_000_000) ?? 1)
+      every: s.int("every", default: 1, in: 1...10_000_000) ?? 1, clients: evaluated, splits: splits,
+      tail: s.int("tail", default: 1, in: 1...10_000_000) ?? 1)
   }
 
   static func faults(_ s: Section) -> FaultsSection {

@@ -74,7 +74,7 @@ public enum ScenarioDecoder {
       schedule: schedule(top.section("schedule", allowed: scheduleKeys), clients: clients),
       aggregator: aggregator(top.section("aggregator", allowed: ["name", "options"])),
       privacy: top.contains("privacy") ? privacy(top.section("privacy", allowed: privacyKeys), clients: clients) : nil,
-      evaluation: evaluation(top.section("evaluation", allowed: ["every", "splits", "tail"])),
+      evaluation: evaluation(top.section("evaluation", allowed: ["every", "splits", "tail", "clients"]), clients: clients),
       faults: faults(top.section("faults", allowed: ["non_finite"])),
       output: output(top.section("output", allowed: ["dir", "adapters", "trace"]), resolve: resolve))
     if reader.issues.isEmpty { crossCheck(scenario, root: root, reader: reader) }

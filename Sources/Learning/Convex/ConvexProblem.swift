@@ -123,13 +123,17 @@ public struct ConvexProblem: Sendable {
     let weights = truth.map { $0 + h * stream.nextGaussian() }
     var features = [Double](repeating: 0, count: examples * d)
     var targets = [Double](repeating: 0, count: examples)
-    for k in 0..<examples {
-      var dot = 0.0
-      for j in 0..<d {
-        features[k * d + j] = stream.nextGaussian()
-        dot += features[k * d + j] * weights[j]
+    features.withUnsafeMutableBufferPointer { x in
+      weights.withUnsafeBufferPointer { w in
+        for k in 0..<examples {
+          // The example's d features, then its noise: the order of one draw at a time.
+          let row = x.baseAddress! + k * d
+          stream.fillGaussians(row, count: d)
+          var dot = 0.0
+          for j in 0..<d { dot += row[j] * w[j] }
+          targets[k] = dot + noise * stream.nextGaussian()
+        }
       }
-      targets[k] = dot + noise * stream.nextGaussian()
     }
     return ConvexProblem(features: features, targets: targets, dimension: d, loss: .squared)
   }
@@ -161,13 +165,23 @@ extension ConvexProblem {
   /// The minimiser of Σ_i f_i: one linear solve for least squares, Newton's method for logistic
   /// regression (converged to ‖∇‖ < 1e-12 · scale). Nil when the problem is singular.
   public static func optimum(of problems: [ConvexProblem]) -> [Double]? {
-    guard let d = problems.first?.dimension, problems.allSatisfy({ $0.dimension == d }) else { return nil }
+    optimum(count: problems.count) { problems[$0] }
+  }
+
+  /// The minimiser of Σ_i f_i over `count` problems handed over one at a time (each pass asks for
+  /// every problem again), so a population need not be held in memory.
+  public static func optimum(count: Int, problem: (Int) -> ConvexProblem) -> [Double]? {
+    guard count > 0 else { return nil }
+    let first = problem(0)
+    let d = first.dimension
     var x = [Double](repeating: 0, count: d)
-    let iterations = problems.first?.loss == .squared ? 1 : 100
+    let iterations = first.loss == .squared ? 1 : 100
     for _ in 0..<iterations {
       var hessian = [Double](repeating: 0, count: d * d)
       var gradient = [Double](repeating: 0, count: d)
-      for problem in problems {
+      for index in 0..<count {
+        let problem = index == 0 ? first : problem(index)
+        guard problem.dimension == d else { return nil }
         let g = problem.gradient(x)
         for j in 0..<d { gradient[j] += g[j] }
         let scale = problem.reduction == .mean ? 1 / Double(problem.examples) : 1

@@ -6,16 +6,22 @@ extension ServerSimulation {
   func startRound(_ round: Int) {
     guard case .synchronous(let schedule) = mode else { return }
     current = RoundSummary(round: round, startTime: now)
-    let candidates = eligibleClients(round: round)
-    let count = min(candidates.count, Int((Double(schedule.clientsPerRound) * (1 + schedule.overSelection)).rounded(.up)))
+    let wanted = Int((Double(schedule.clientsPerRound) * (1 + schedule.overSelection)).rounded(.up))
+    var stream = RandomStream(seed: settings.seed, purpose: .clientSampling, round: UInt32(truncatingIfNeeded: round))
+    let cohort: [ClientID]
+    if settings.clients > Self.scanLimit, let drawn = drawEligible(wanted, round: round, stream: &stream) {
+      cohort = drawn
+    } else {
+      let candidates = eligibleClients(round: round)
+      cohort = sample(min(candidates.count, wanted), from: candidates, stream: &stream)
+    }
+    let count = cohort.count
     guard count > 0 else {
       trace.record(now, "round-failed", round: round)
       finishRound(aggregated: false)
       if !finished { scheduleRetry(after: schedule.idleWait) }
       return
     }
-    var stream = RandomStream(seed: settings.seed, purpose: .clientSampling, round: UInt32(truncatingIfNeeded: round))
-    let cohort = sample(count, from: candidates, stream: &stream)
     roundOpen = true
     needed = min(schedule.clientsPerRound, count)
     outstanding = count
@@ -115,6 +121,23 @@ extension ServerSimulation {
 
   func eligibleClients(round: Int) -> [ClientID] {
     (0..<settings.clients).filter { isEligible($0, round: round) }
+  }
+
+  /// Populations above this are sampled by drawing ids (`drawEligible`) instead of listing every
+  /// eligible client each round.
+  static var scanLimit: Int { 65_536 }
+
+  /// `count` distinct eligible clients drawn uniformly by rejection (ascending ids), in time
+  /// proportional to `count`; nil when too few draws are eligible (the caller then lists them all).
+  func drawEligible(_ count: Int, round: Int, stream: inout RandomStream) -> [ClientID]? {
+    var chosen = Set<ClientID>()
+    var draws = 0
+    while chosen.count < count && draws < 64 * count + 64 {
+      let client = stream.nextInt(below: settings.clients)
+      draws += 1
+      if !chosen.contains(client) && isEligible(client, round: round) { chosen.insert(client) }
+    }
+    return chosen.count == count ? chosen.sorted() : nil
   }
 
   /// `count` distinct elements, by a partial Fisher–Yates shuffle, returned in ascending order.

@@ -59,7 +59,10 @@ public final class ServerSimulation<Task: FederatedTask> {
   var states: [ClientID: Task.ClientState] = [:]
   var busy = Set<ClientID>()
   var dispatches: [Key: Dispatch] = [:]
+  /// Local work queued but not run yet; sorted by finishing time only when jobs were added since
+  /// the last sort (a round adds all its jobs at once and then runs them a batch at a time).
   var pending: [Job] = []
+  var pendingSorted = true
   var jobCounter = 0
   var results: [Key: LocalReport<Task.Message>] = [:]
   var uploads: [Key: LocalReport<Task.Message>] = [:]
@@ -212,6 +215,7 @@ public final class ServerSimulation<Task: FederatedTask> {
       return
     }
     pending.append(Job(client: client, key: key, message: dispatch.message, state: state, done: now + duration, order: jobCounter))
+    pendingSorted = false
     jobCounter += 1
     queue.schedule(.computeDone(client, key), at: now + duration)
   }
@@ -251,7 +255,10 @@ public final class ServerSimulation<Task: FederatedTask> {
   /// their owners, reports wait for their compute-done events. The job whose event fired is
   /// always among them (it has the earliest finishing time of the queue).
   func runPendingJobs() {
-    pending.sort { ($0.done, $0.order) < ($1.done, $1.order) }
+    if !pendingSorted {
+      pending.sort { ($0.done, $0.order) < ($1.done, $1.order) }
+      pendingSorted = true
+    }
     let batch = min(pending.count, max(4, 4 * settings.workers))
     let jobs = Array(pending.prefix(batch))
     pending.removeFirst(batch)

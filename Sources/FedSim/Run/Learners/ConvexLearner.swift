@@ -13,75 +13,33 @@ final class ConvexClient: @unchecked Sendable {
 /// Gradient descent on a client's convex objective (least squares or logistic regression): the
 /// tasks of papers' convex experiments, where the optimum x* of Σ_i f_i is known.
 final class ConvexLearner: LocalLearner, @unchecked Sendable {
-  // @unchecked Sendable: immutable after init.
-  let trainProblems: [ConvexProblem]
-  let validation: [ConvexProblem]
-  let test: [ConvexProblem]
+  // @unchecked Sendable: immutable after init (the population guards its own cache).
+  let population: ConvexPopulation
   let schedule: ScheduleSection
   let seed: UInt64
   let initialValues: [Float]
   let optimum: [Double]?
   let learningRateSchedule: LearningRateSchedule
+  /// Populations above this size get no x*: it needs every client's data.
+  static let optimumLimit = 100_000
 
-  init(source: DataSection.Source, data: DataSection, clients: Int, schedule: ScheduleSection, initialValue: Double, seed: UInt64)
-    throws(RunError)
-  {
-    var train: [ConvexProblem] = [], validation: [ConvexProblem] = [], test: [ConvexProblem] = []
-    for client in 0..<clients {
-      switch source {
-      case .decorQuadratic(let dimension, let zeta):
-        // The user's whole objective: evaluated on the data it trains on.
-        let problem = ConvexProblem.decorQuadratic(client: client, clients: clients, dimension: dimension, zeta: zeta, seed: seed)
-        train.append(problem)
-        validation.append(problem)
-        test.append(problem)
-      case .linear(let dimension, let examples, let noise, let heterogeneity):
-        let parts = Self.split(
-          .linearSynthetic(
-            client: client, examples: examples, dimension: dimension, noise: noise, heterogeneity: heterogeneity, seed: seed), data)
-        train.append(parts.0)
-        validation.append(parts.1)
-        test.append(parts.2)
-      case .logistic(let dimension, let examples, let heterogeneity, let l2):
-        let parts = Self.split(
-          .logisticSynthetic(client: client, examples: examples, dimension: dimension, heterogeneity: heterogeneity, l2: l2, seed: seed),
-          data)
-        train.append(parts.0)
-        validation.append(parts.1)
-        test.append(parts.2)
-      default:
-        throw .invalid(field: "data.source.kind", value: "text", reason: "convex tasks need decor-quadratic, linear or logistic data")
-      }
+  init(
+    source: DataSection.Source, data: DataSection, clients: Int, schedule: ScheduleSection, initialValue: Double, seed: UInt64,
+    eager: Bool = false
+  ) throws(RunError) {
+    guard source.isConvex else {
+      throw .invalid(field: "data.source.kind", value: "text", reason: "convex tasks need decor-quadratic, linear or logistic data")
     }
-    if train.contains(where: { $0.examples == 0 }) {
-      throw .data("a client has no training examples: raise data.source.examples or data.splits.train")
-    }
-    self.trainProblems = train
-    self.validation = validation
-    self.test = test
+    population = ConvexPopulation(source: source, data: data, clients: clients, seed: seed, eager: eager)
     self.schedule = schedule
     self.seed = seed
-    initialValues = [Float](repeating: Float(initialValue), count: train[0].dimension)
-    optimum = ConvexProblem.optimum(of: train)
+    initialValues = [Float](repeating: Float(initialValue), count: population.dimension)
+    let population = self.population
+    optimum = clients <= Self.optimumLimit ? ConvexProblem.optimum(count: clients) { population.splits($0).train } : nil
     learningRateSchedule =
       LearningRateSchedule.named(
         schedule.learningRateSchedule, peak: schedule.learningRate, warmupSteps: schedule.warmupSteps,
         totalSteps: max(1, schedule.rounds * schedule.localSteps)) ?? .constant(schedule.learningRate)
-  }
-
-  /// Consecutive train / validation / test examples in the data section's proportions.
-  static func split(_ problem: ConvexProblem, _ data: DataSection) -> (ConvexProblem, ConvexProblem, ConvexProblem) {
-    let m = problem.examples, d = problem.dimension
-    let trainCount = max(1, Int((Double(m) * data.trainFraction).rounded()))
-    let validationCount = min(m - trainCount, Int((Double(m) * data.validationFraction).rounded()))
-    func slice(_ range: Range<Int>) -> ConvexProblem {
-      ConvexProblem(
-        features: Array(problem.features[(range.lowerBound * d)..<(range.upperBound * d)]), targets: Array(problem.targets[range]),
-        dimension: d, loss: problem.loss, reduction: problem.reduction, l2: problem.l2)
-    }
-    let validation = slice(trainCount..<(trainCount + validationCount))
-    let test = slice((trainCount + validationCount)..<m)
-    return (slice(0..<trainCount), validation.examples > 0 ? validation : slice(0..<trainCount), test.examples > 0 ? test : validation)
   }
 
   var tensors: [TensorSpan] { [TensorSpan(name: "x", offset: 0, rows: 1, columns: initialValues.count)] }
@@ -104,7 +62,7 @@ final class ConvexLearner: LocalLearner, @unchecked Sendable {
   /// The step's batch: every example when the batch covers them (deterministic full gradient),
   /// otherwise `batch_size` distinct examples drawn with the client's stream.
   func batch(client: Int, round: Int, step: Int) -> [Int]? {
-    let m = trainProblems[client].examples
+    let m = population.counts(client).train
     guard schedule.batchSize < m else { return nil }
     var stream = RandomStream(seed: seed, purpose: .batches, client: UInt32(client), round: UInt32(round), step: UInt32(step))
     var indices = Array(0..<m)
@@ -115,7 +73,7 @@ final class ConvexLearner: LocalLearner, @unchecked Sendable {
   func train(
     client: Int, state: ConvexClient, round: Int, worker: Int, anchor: [Float]?, proximal: Double, privacy: ExampleLevelPrivacy?
   ) -> [String: Double] {
-    let problem = trainProblems[client]
+    let problem = population.splits(client).train
     let lossBefore = problem.value(state.x)
     for step in 0..<schedule.localSteps {
       let rows = batch(client: client, round: round, step: step)
@@ -148,22 +106,27 @@ final class ConvexLearner: LocalLearner, @unchecked Sendable {
     return ["train_loss": lossBefore]
   }
 
-  func trainingWeight(client: Int) -> Double { Double(trainProblems[client].examples) }
-  func exampleCount(client: Int) -> Int { trainProblems[client].examples }
+  func trainingWeight(client: Int) -> Double { Double(population.counts(client).train) }
+  func exampleCount(client: Int) -> Int { population.counts(client).train }
 
   func localWorkFLOPs(client: Int) -> Double {
-    Double(schedule.localSteps) * trainProblems[client].gradientFLOPs(batch: min(schedule.batchSize, trainProblems[client].examples))
+    // ConvexProblem.gradientFLOPs, from the sizes alone (no data is generated to schedule work).
+    let batch = min(schedule.batchSize, population.counts(client).train), d = population.dimension
+    return Double(schedule.localSteps) * Double(4 * batch * d + 2 * d)
   }
 
   var requiredMemoryBytes: Double { Double(initialValues.count * 8 * 3) }
 
   func evaluate(values: [Float], client: Int, split: String) -> ClientEvaluation {
-    let problem = split == "train" ? trainProblems[client] : split == "test" ? test[client] : validation[client]
+    let splits = population.splits(client)
+    let problem = split == "train" ? splits.train : split == "test" ? splits.test : splits.validation
     let x = values.map(Double.init)
     return ClientEvaluation(loss: problem.value(x), count: problem.examples, accuracy: problem.accuracy(x), perplexity: nil)
   }
 
-  func validationLoss(values: [Float], receiver: Int) -> Double { validation[receiver].value(values.map(Double.init)) }
+  func validationLoss(values: [Float], receiver: Int) -> Double {
+    population.splits(receiver).validation.value(values.map(Double.init))
+  }
 
   func predictions(values: [Float], request: EvidenceRequest, worker: Int) -> Predictions? { nil }
 }
