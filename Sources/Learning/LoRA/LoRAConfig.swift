@@ -10,16 +10,20 @@ public struct LoRAConfig: Codable, Sendable, Equatable, Hashable {
   public var dropout: Float
   /// The projections that carry an adapter, in every block.
   public var targets: Set<Projection>
+  /// A mixture of experts on the MLP (CoMiGS): the MLP targets become one LoRA per expert, gated
+  /// by a per-layer router; nil for a plain adapter.
+  public var mixture: MixtureConfig?
 
   public init(
     rank: Int = 8, alpha: Float = 16, useRSLoRA: Bool = false, dropout: Float = 0,
-    targets: Set<Projection> = Set(Projection.allCases)
+    targets: Set<Projection> = Set(Projection.allCases), mixture: MixtureConfig? = nil
   ) {
     self.rank = rank
     self.alpha = alpha
     self.useRSLoRA = useRSLoRA
     self.dropout = dropout
     self.targets = targets
+    self.mixture = mixture
   }
 
   /// The factor applied to B·A·x.
@@ -30,6 +34,13 @@ public struct LoRAConfig: Codable, Sendable, Equatable, Hashable {
   /// Targets in a fixed order (the order of `Projection.allCases`).
   public var orderedTargets: [Projection] { Projection.allCases.filter(targets.contains) }
 
+  /// The targets with one shared adapter per layer: all of them, or the attention ones when the
+  /// MLP is a mixture of experts.
+  public var sharedTargets: [Projection] { orderedTargets.filter { mixture == nil || !$0.isMLP } }
+
+  /// The MLP targets that carry one adapter per expert (none without a mixture).
+  public var expertTargets: [Projection] { mixture == nil ? [] : orderedTargets.filter(\.isMLP) }
+
   public func validate() throws(ModelError) {
     if rank <= 0 { throw .invalidConfig(field: "r", value: "\(rank)", expected: "a positive integer") }
     if !(alpha > 0) { throw .invalidConfig(field: "lora_alpha", value: "\(alpha)", expected: "a positive number") }
@@ -38,6 +49,13 @@ public struct LoRAConfig: Codable, Sendable, Equatable, Hashable {
     }
     if targets.isEmpty {
       throw .invalidConfig(field: "target_modules", value: "[]", expected: "at least one of \(Projection.allCases.map(\.rawValue))")
+    }
+    if let mixture {
+      try mixture.validate()
+      if expertTargets.isEmpty {
+        throw .invalidConfig(
+          field: "target_modules", value: "\(orderedTargets.map(\.rawValue))", expected: "an MLP projection for the experts' LoRA")
+      }
     }
   }
 }
@@ -58,10 +76,20 @@ extension ParameterLayout {
   public static func lora(_ lora: LoRAConfig, model config: ModelConfig) -> ParameterLayout {
     var layout = ParameterLayout()
     for layer in 0..<config.layers {
-      for projection in lora.orderedTargets {
+      for projection in lora.sharedTargets {
         let (out, inp) = projection.shape(config)
         layout.append(LoRANames.a(layer, projection), shape: [lora.rank, inp])
         layout.append(LoRANames.b(layer, projection), shape: [out, lora.rank])
+      }
+      if let mixture = lora.mixture {
+        for expert in 0..<mixture.experts {
+          for projection in lora.expertTargets {
+            let (out, inp) = projection.shape(config)
+            layout.append(MixtureNames.a(layer, expert: expert, projection), shape: [lora.rank, inp])
+            layout.append(MixtureNames.b(layer, expert: expert, projection), shape: [out, lora.rank])
+          }
+        }
+        layout.append(MixtureNames.router(layer), shape: [mixture.experts, config.dim])
       }
     }
     return layout

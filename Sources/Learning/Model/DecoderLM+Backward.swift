@@ -45,6 +45,9 @@ extension DecoderLM {
       func dWeight(_ p: Projection) -> UnsafeMutablePointer<Float>? { grad(LlamaNames.projection(layer, p)) }
 
       // MLP: dResidual carries dL/d(output); the residual path passes it through to mid unchanged.
+      if let adapter, adapter.config.mixture != nil {
+        mixtureBackward(layer: layer, weights: weights, adapter: adapter, workspace: ws, gradients: gradients.adapter)
+      } else {
       linearBackward(
         dy: ws.dResidual, x: act, weight: weight(.down), dx: ws.dAct, dWeight: dWeight(.down),
         rows: rows, inputs: f, outputs: d, accumulate: false, lora: lora(layer, .down),
@@ -63,6 +66,7 @@ extension DecoderLM {
           dy: dOut, gradientStride: 2 * f, x: norm2, weight: weight(projection), dx: ws.dNorm,
           dWeight: dWeight(projection), rows: rows, inputs: d, outputs: f, accumulate: index > 0,
           includeBase: !fusedGateUp, lora: lora(layer, projection), hiddenScratch: ws.dLoraHidden, scratch: ws.dDropped)
+      }
       }
       rmsNormBackward(
         x: mid, weight: weights.pointer(LlamaNames.mlpNorm(layer)), rstd: ws.rstd2 + s * rows,

@@ -5,7 +5,7 @@ extension DecoderLM {
   func attachment(
     _ adapter: Adapter?, gradients: ParameterSet?, workspace ws: Workspace, layer: Int, projection: Projection
   ) -> LoRAAttachment? {
-    guard let adapter, let targetIndex = adapter.config.orderedTargets.firstIndex(of: projection) else {
+    guard let adapter, let targetIndex = adapter.config.sharedTargets.firstIndex(of: projection) else {
       return nil
     }
     let lora = adapter.config
@@ -88,6 +88,11 @@ extension DecoderLM {
       rmsNormForward(
         x: mid, weight: weights.pointer(LlamaNames.mlpNorm(layer)), y: norm2,
         rstd: ws.rstd2 + s * rows, rows: rows, dim: d, eps: c.normEps)
+      if let adapter, adapter.config.mixture != nil {
+        mixtureForward(
+          layer: layer, weights: weights, adapter: adapter, workspace: ws, training: training, dropoutStream: &dropoutStream)
+        continue
+      }
       let fusedGateUp = areContiguous([weight(.gate), weight(.up)], counts: [f * d, f * d])
       if fusedGateUp {
         gemm(.none, .transposed, m: rows, n: 2 * f, k: d, a: norm2, lda: d, b: weight(.gate), ldb: d, c: gateUp, ldc: 2 * f)

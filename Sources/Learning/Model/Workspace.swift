@@ -46,6 +46,8 @@ public final class Workspace: @unchecked Sendable {
   let qkvWidth: Int
   let targetCount: Int
   let maxProjectionInput: Int
+  /// The mixture-of-experts MLP's buffers, when the adapter has a mixture.
+  let mixture: MixtureBuffers?
 
   public init(
     config: ModelConfig, lora: LoRAConfig?, batchSize: Int, sequenceLength: Int,
@@ -61,7 +63,7 @@ public final class Workspace: @unchecked Sendable {
     let slots = keepsActivations ? config.layers : 1
     layerSlots = slots
     let d = config.dim, kv = config.kvDim, f = config.ffnDim
-    let targets = lora?.orderedTargets.count ?? 0
+    let targets = lora?.sharedTargets.count ?? 0
     targetCount = targets
     let rank = lora?.rank ?? 0
     maxProjectionInput = max(d, f)
@@ -96,6 +98,11 @@ public final class Workspace: @unchecked Sendable {
     let slotDDropped = reserve(backward && dropout ? rows * max(d, f) : 0)
 
     storage = FloatStorage(count: sizes.reduce(0, +))
+    mixture = lora?.mixture.map {
+      MixtureBuffers(
+        mixture: $0, targets: lora?.expertTargets ?? [], config: config, rank: rank, dropout: dropout, rows: rows, slots: slots,
+        backward: keepsActivations)
+    }
     var offsets: [Int] = []
     var running = 0
     for size in sizes {
@@ -127,7 +134,13 @@ public final class Workspace: @unchecked Sendable {
   }
 
   /// Bytes held by the arena.
-  public var byteCount: Int { storage.count * MemoryLayout<Float>.stride }
+  public var byteCount: Int { (storage.count + (mixture?.storage.count ?? 0)) * MemoryLayout<Float>.stride }
+
+  /// λ · (mean over layers of the load-balancing loss) of the last forward pass (0 without a mixture).
+  public var balanceLoss: Double { mixture?.balanceLoss ?? 0 }
+
+  /// Per layer, the fraction of routing slots each expert received in the last forward pass.
+  public var routedFractions: [[Double]] { mixture?.routedFractions ?? [] }
 
   func slot(_ layer: Int) -> Int { keepsActivations ? layer : 0 }
   /// Residual slot holding block `index`'s input (index = layers is the final output).

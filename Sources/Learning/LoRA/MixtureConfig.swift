@@ -1,0 +1,78 @@
+/// A mixture of LoRA experts on every MLP (CoMiGS: Fan, Messmer, Doikov, Jaggi, "On-Device
+/// Collaborative Language Modeling via a Mixture of Generalists and Specialists", ICML 2025).
+///
+/// Each of the E experts of a layer is the frozen base SwiGLU MLP plus its own LoRA on the MLP
+/// projections among the adapter's targets; the first `generalists` experts are shared across
+/// clients, the others (specialists) stay on the device. A per-layer router Linear(d → E, no bias)
+/// on the normalised hidden state the experts see gates them: softmax over the top-k logits
+/// (k = `topK`; dense soft routing when k = E), output Σ_e w_e·Expert_e(h).
+public struct MixtureConfig: Codable, Sendable, Equatable, Hashable {
+  /// E: experts per layer.
+  public var experts: Int
+  /// G: the first G experts are generalists.
+  public var generalists: Int
+  /// k of the top-k gate.
+  public var topK: Int
+  /// imp: the generalists' share in the importance factors of the load-balancing loss.
+  public var importance: Double
+  /// λ: weight of the load-balancing loss (averaged over layers) in the training loss.
+  public var balanceWeight: Double
+
+  public init(experts: Int = 2, generalists: Int = 1, topK: Int? = nil, importance: Double = 0.5, balanceWeight: Double = 0.01) {
+    self.experts = experts
+    self.generalists = generalists
+    self.topK = topK ?? min(2, experts)
+    self.importance = importance
+    self.balanceWeight = balanceWeight
+  }
+
+  /// The importance factors c_e of the load-balancing loss: G/(imp·E) for generalists,
+  /// (E−G)/((1−imp)·E) for specialists (the reference's c_0 = 1/(imp·E) and
+  /// c_{e≥1} = (E−1)/((1−imp)·E) for one generalist). E = 4, G = 1, imp = 0.5 → (0.5, 1.5, 1.5, 1.5).
+  public var importanceFactors: [Double] {
+    let e = Double(experts), g = Double(generalists)
+    return (0..<experts).map { $0 < generalists ? g / (importance * e) : (e - g) / ((1 - importance) * e) }
+  }
+
+  public func validate() throws(ModelError) {
+    if experts < 1 { throw .invalidConfig(field: "experts", value: "\(experts)", expected: "at least 1") }
+    if generalists < 0 || generalists > experts {
+      throw .invalidConfig(field: "generalists", value: "\(generalists)", expected: "0…\(experts) (the experts)")
+    }
+    if topK < 1 || topK > experts { throw .invalidConfig(field: "top_k", value: "\(topK)", expected: "1…\(experts)") }
+    if !(importance > 0 && importance < 1) {
+      throw .invalidConfig(field: "importance", value: "\(importance)", expected: "a number in (0, 1)")
+    }
+    if !(balanceWeight >= 0 && balanceWeight.isFinite) {
+      throw .invalidConfig(field: "balance_weight", value: "\(balanceWeight)", expected: "a finite number ≥ 0")
+    }
+  }
+}
+
+/// Tensor names of a mixture adapter (safetensors): experts' LoRA under
+/// `base_model.model.model.layers.L.mlp.experts.E.{gate,up,down}_proj.lora_{A,B}.weight`, the
+/// router at `base_model.model.model.layers.L.mlp.router.weight` (E × d).
+public enum MixtureNames {
+  public static func a(_ layer: Int, expert: Int, _ projection: Projection) -> String {
+    "base_model.model.model.layers.\(layer).mlp.experts.\(expert).\(projection.rawValue).lora_A.weight"
+  }
+
+  public static func b(_ layer: Int, expert: Int, _ projection: Projection) -> String {
+    "base_model.model.model.layers.\(layer).mlp.experts.\(expert).\(projection.rawValue).lora_B.weight"
+  }
+
+  public static func router(_ layer: Int) -> String { "base_model.model.model.layers.\(layer).mlp.router.weight" }
+
+  /// Whether a tensor belongs to a generalist expert (shared in CoMiGS) of `mixture`.
+  public static func isGeneralist(_ name: String, _ mixture: MixtureConfig) -> Bool {
+    guard let range = name.range(of: ".mlp.experts.") else { return false }
+    let rest = name[range.upperBound...]
+    guard let expert = Int(rest.prefix { $0.isNumber }) else { return false }
+    return expert < mixture.generalists
+  }
+}
+
+extension Projection {
+  /// gate, up and down.
+  public var isMLP: Bool { self == .gate || self == .up || self == .down }
+}
