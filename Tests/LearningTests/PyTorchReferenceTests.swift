@@ -99,4 +99,41 @@ import Testing
       #expect(error < 1e-4, "\(entry.name): relative error \(error)")
     }
   }
+
+  /// The mixture-of-experts MLP (CoMiGS) against an independent PyTorch autograd implementation
+  /// (Tools/reference/make_mixture_fixtures.py): E = 3 experts with LoRA on gate/up/down, top-2
+  /// routing, load balancing with λ = 0.05, LoRA on q and v; logits, loss and every gradient.
+  @Test func mixtureOfExpertsAgainstPyTorch() throws {
+    let c = try Case("tiny-llama")
+    let file = try SafetensorsFile(contentsOf: c.directory.appendingPathComponent("mixture.safetensors"))
+    let expected = try SafetensorsFile(contentsOf: c.directory.appendingPathComponent("mixture-expected.safetensors"))
+    let lora = LoRAConfig(
+      rank: 4, alpha: 8, targets: [.q, .v, .gate, .up, .down],
+      mixture: MixtureConfig(experts: 3, generalists: 1, topK: 2, importance: 0.5, balanceWeight: 0.05))
+    let adapter = Adapter(config: lora, parameters: ParameterSet(layout: .lora(lora, model: c.config)))
+    #expect(Set(adapter.parameters.layout.names) == Set(file.tensors.keys))
+    for name in adapter.parameters.layout.names { adapter.parameters.buffer(name).update(fromContentsOf: try file.floats(name)) }
+    let model = try DecoderLM(config: c.config)
+    let workspace = Workspace(config: c.config, lora: lora, batchSize: c.batch, sequenceLength: c.sequence)
+    let gradients = ParameterSet(layout: adapter.parameters.layout)
+    var stream = RandomStream(seed: 0, purpose: .dropout)
+    let ce = try withBatch(c.tokens, c.targets) { t, y in
+      try model.forwardBackward(
+        weights: c.weights, adapter: adapter, tokens: t, targets: y, workspace: workspace, gradients: .init(adapter: gradients),
+        dropoutStream: &stream)
+    }
+    let reference = Double(try expected.floats("loss")[0])
+    #expect(abs(ce.mean + workspace.balanceLoss - reference) / reference < 1e-4)
+    #expect(abs(workspace.balanceLoss - Double(try expected.floats("balance")[0])) < 1e-6)
+    for entry in gradients.layout.entries {
+      let error = maxRelativeError(gradients.values(entry.name), try expected.floats("grad/\(entry.name)"))
+      #expect(error < 1e-4, "\(entry.name): relative error \(error)")
+    }
+    let inference = Workspace(config: c.config, lora: lora, batchSize: c.batch, sequenceLength: c.sequence, keepsActivations: false)
+    try withBatch(c.tokens, c.targets) { t, _ in
+      try model.forward(weights: c.weights, adapter: adapter, tokens: t, targets: nil, workspace: inference)
+    }
+    let logits = Array(UnsafeBufferPointer(start: inference.logits, count: c.batch * c.sequence * c.config.vocabSize))
+    #expect(maxRelativeError(logits, try expected.floats("logits")) < 1e-4)
+  }
 }
