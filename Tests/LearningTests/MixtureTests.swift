@@ -130,12 +130,14 @@ import Testing
   @Test func mixtureLayoutNamesAndValidation() throws {
     let lora = LoRAConfig(rank: 2, alpha: 4, targets: [.q, .gate, .up, .down], mixture: MixtureConfig(experts: 2, generalists: 1))
     let layout = ParameterLayout.lora(lora, model: Self.config)
-    #expect(layout.names.contains("base_model.model.model.layers.1.mlp.experts.1.down_proj.lora_B.weight"))
+    #expect(layout.names.contains("base_model.model.model.layers.1.mlp.specialists.0.down_proj.lora_B.weight"))
+    #expect(layout.names.contains("base_model.model.model.layers.1.mlp.generalists.0.up_proj.lora_A.weight"))
     #expect(layout.names.contains("base_model.model.model.layers.0.mlp.router.weight"))
     #expect(layout["base_model.model.model.layers.0.mlp.router.weight"]?.shape == [2, Self.config.dim])
     #expect(!layout.names.contains(LoRANames.a(0, .gate)))
-    #expect(MixtureNames.isGeneralist("base_model.model.model.layers.0.mlp.experts.0.gate_proj.lora_A.weight", lora.mixture!))
-    #expect(!MixtureNames.isGeneralist("base_model.model.model.layers.0.mlp.experts.1.gate_proj.lora_A.weight", lora.mixture!))
+    #expect(MixtureNames.isGeneralist(MixtureNames.a(0, expert: 0, .gate, lora.mixture!)))
+    #expect(MixtureNames.isSpecialist(MixtureNames.a(0, expert: 1, .gate, lora.mixture!)))
+    #expect(MixtureNames.isRouter(MixtureNames.router(3)))
     #expect(throws: ModelError.self) { try LoRAConfig(targets: [.q], mixture: MixtureConfig()).validate() }
     #expect(throws: ModelError.self) { try LoRAConfig(mixture: MixtureConfig(experts: 2, generalists: 3)).validate() }
   }

@@ -47,7 +47,8 @@ def name_shared(layer, proj, ab):
 
 
 def name_expert(layer, expert, proj, ab):
-    return f"{PREFIX}.{layer}.mlp.experts.{expert}.{proj}.lora_{ab}.weight"
+    kind, index = ("generalists", expert) if expert < GENERALISTS else ("specialists", expert - GENERALISTS)
+    return f"{PREFIX}.{layer}.mlp.{kind}.{index}.{proj}.lora_{ab}.weight"
 
 
 def name_router(layer):

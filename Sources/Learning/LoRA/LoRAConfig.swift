@@ -85,8 +85,8 @@ extension ParameterLayout {
         for expert in 0..<mixture.experts {
           for projection in lora.expertTargets {
             let (out, inp) = projection.shape(config)
-            layout.append(MixtureNames.a(layer, expert: expert, projection), shape: [lora.rank, inp])
-            layout.append(MixtureNames.b(layer, expert: expert, projection), shape: [out, lora.rank])
+            layout.append(MixtureNames.a(layer, expert: expert, projection, mixture), shape: [lora.rank, inp])
+            layout.append(MixtureNames.b(layer, expert: expert, projection, mixture), shape: [out, lora.rank])
           }
         }
         layout.append(MixtureNames.router(layer), shape: [mixture.experts, config.dim])

@@ -49,27 +49,34 @@ public struct MixtureConfig: Codable, Sendable, Equatable, Hashable {
   }
 }
 
-/// Tensor names of a mixture adapter (safetensors): experts' LoRA under
-/// `base_model.model.model.layers.L.mlp.experts.E.{gate,up,down}_proj.lora_{A,B}.weight`, the
-/// router at `base_model.model.model.layers.L.mlp.router.weight` (E × d).
+/// Tensor names of a mixture adapter (safetensors). Generalists and specialists are named apart,
+/// so what is shared can be told from a name alone:
+/// `base_model.model.model.layers.L.mlp.generalists.G.{gate,up,down}_proj.lora_{A,B}.weight` for
+/// experts 0…G−1, `….mlp.specialists.S.…` (S = e − G) for the others, and the router at
+/// `base_model.model.model.layers.L.mlp.router.weight` (E × d).
 public enum MixtureNames {
-  public static func a(_ layer: Int, expert: Int, _ projection: Projection) -> String {
-    "base_model.model.model.layers.\(layer).mlp.experts.\(expert).\(projection.rawValue).lora_A.weight"
+  /// The module path of expert `expert` of `layer`.
+  public static func expert(_ layer: Int, _ expert: Int, _ mixture: MixtureConfig) -> String {
+    expert < mixture.generalists
+      ? "base_model.model.model.layers.\(layer).mlp.generalists.\(expert)"
+      : "base_model.model.model.layers.\(layer).mlp.specialists.\(expert - mixture.generalists)"
   }
 
-  public static func b(_ layer: Int, expert: Int, _ projection: Projection) -> String {
-    "base_model.model.model.layers.\(layer).mlp.experts.\(expert).\(projection.rawValue).lora_B.weight"
+  public static func a(_ layer: Int, expert: Int, _ projection: Projection, _ mixture: MixtureConfig) -> String {
+    "\(self.expert(layer, expert, mixture)).\(projection.rawValue).lora_A.weight"
+  }
+
+  public static func b(_ layer: Int, expert: Int, _ projection: Projection, _ mixture: MixtureConfig) -> String {
+    "\(self.expert(layer, expert, mixture)).\(projection.rawValue).lora_B.weight"
   }
 
   public static func router(_ layer: Int) -> String { "base_model.model.model.layers.\(layer).mlp.router.weight" }
 
-  /// Whether a tensor belongs to a generalist expert (shared in CoMiGS) of `mixture`.
-  public static func isGeneralist(_ name: String, _ mixture: MixtureConfig) -> Bool {
-    guard let range = name.range(of: ".mlp.experts.") else { return false }
-    let rest = name[range.upperBound...]
-    guard let expert = Int(rest.prefix { $0.isNumber }) else { return false }
-    return expert < mixture.generalists
-  }
+  /// Whether a tensor belongs to a generalist expert (shared in CoMiGS).
+  public static func isGeneralist(_ name: String) -> Bool { name.contains(".mlp.generalists.") }
+  /// Whether a tensor belongs to a specialist expert (never leaves its client in CoMiGS).
+  public static func isSpecialist(_ name: String) -> Bool { name.contains(".mlp.specialists.") }
+  public static func isRouter(_ name: String) -> Bool { name.hasSuffix(".mlp.router.weight") }
 }
 
 extension Projection {

@@ -23,9 +23,11 @@ extension DecoderLM {
     _ adapter: Adapter, gradients: ParameterSet?, workspace ws: Workspace, layer: Int, expert: Int, projection: Projection,
     training: Bool
   ) -> LoRAAttachment? {
-    guard let buffers = ws.mixture, let index = buffers.loraSlot(ws.slot(layer), expert, projection) else { return nil }
+    guard let buffers = ws.mixture, let mixture = adapter.config.mixture, let index = buffers.loraSlot(ws.slot(layer), expert, projection)
+    else { return nil }
     let lora = adapter.config
-    let nameA = MixtureNames.a(layer, expert: expert, projection), nameB = MixtureNames.b(layer, expert: expert, projection)
+    let nameA = MixtureNames.a(layer, expert: expert, projection, mixture)
+    let nameB = MixtureNames.b(layer, expert: expert, projection, mixture)
     let dropout = training && lora.dropout > 0
     return LoRAAttachment(
       a: adapter.parameters.pointer(nameA), b: adapter.parameters.pointer(nameB),
@@ -109,6 +111,13 @@ extension DecoderLM {
         for i in 0..<d { y[i] += w * o[i] }
       }
     }
+
+    // The mean gate weight on generalists (routing statistics).
+    var generalistWeight = 0.0
+    for r in 0..<rows {
+      for e in 0..<mixture.generalists { generalistWeight += Double(gates[r * experts + e]) }
+    }
+    buffers.generalistShare[layer] = generalistWeight / Double(rows)
 
     // Load balancing, accumulated over layers into the workspace.
     let fractions = routed.map { Double($0) / Double(rows * mixture.topK) }

@@ -24,6 +24,8 @@ final class MixtureBuffers: @unchecked Sendable {
   var balanceLoss = 0.0
   /// Per layer of the last forward pass: the fraction f_e of routing slots given to each expert.
   var routedFractions: [[Double]]
+  /// Per layer of the last forward pass: the mean over tokens of the gate weight on generalists.
+  var generalistShare: [Double]
 
   let rows: Int, d: Int, f: Int, rank: Int, inputWidth: Int
 
@@ -61,6 +63,7 @@ final class MixtureBuffers: @unchecked Sendable {
     dGateUpSum = pointers[9]
     dLogits = pointers[10]
     routedFractions = Array(repeating: Array(repeating: 0, count: e), count: config.layers)
+    generalistShare = Array(repeating: 0, count: config.layers)
   }
 
   func probabilities(_ slot: Int) -> UnsafeMutablePointer<Float> { probabilities + slot * rows * experts }

@@ -142,6 +142,9 @@ public final class Workspace: @unchecked Sendable {
   /// Per layer, the fraction of routing slots each expert received in the last forward pass.
   public var routedFractions: [[Double]] { mixture?.routedFractions ?? [] }
 
+  /// Per layer, the mean gate weight on generalists in the last forward pass (empty without a mixture).
+  public var generalistShare: [Double] { mixture?.generalistShare ?? [] }
+
   func slot(_ layer: Int) -> Int { keepsActivations ? layer : 0 }
   /// Residual slot holding block `index`'s input (index = layers is the final output).
   func residualSlot(_ index: Int) -> Int { keepsActivations ? index : index % 2 }

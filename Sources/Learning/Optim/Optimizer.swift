@@ -19,20 +19,29 @@ public enum OptimizerConfig: Codable, Sendable, Equatable, Hashable {
   /// SGD with (optionally Nesterov) momentum and L2 weight decay, as `torch.optim.SGD`.
   case sgd(momentum: Float = 0, nesterov: Bool = false, weightDecay: Float = 0)
 
-  public func make(for layout: ParameterLayout) -> any Optimizer {
+  /// An optimiser over the tensors of `layout` that `updates` selects (all by default): the
+  /// others are neither read nor written, so two optimisers can own disjoint parts of one
+  /// parameter set (CoMiGS's experts and routers).
+  public func make(for layout: ParameterLayout, updates: (String) -> Bool = { _ in true }) -> any Optimizer {
+    let selected = layout.filtered(updates)
     switch self {
     case .adamW(let beta1, let beta2, let epsilon, let weightDecay):
-      return AdamW(layout: layout, beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay)
+      return AdamW(layout: layout, beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay, only: selected)
     case .sgd(let momentum, let nesterov, let weightDecay):
-      return SGD(layout: layout, momentum: momentum, nesterov: nesterov, weightDecay: weightDecay)
+      return SGD(layout: layout, momentum: momentum, nesterov: nesterov, weightDecay: weightDecay, only: selected)
     }
   }
 }
 
 /// Ranges of a layout that receive weight decay: every tensor of rank ≥ 2 (matrices and
 /// embeddings), not norm gains — the convention of Hugging Face's Trainer and nanoGPT.
-func decayedRanges(_ layout: ParameterLayout) -> [Range<Int>] {
-  layout.entries.filter { $0.shape.count >= 2 }.map { $0.offset..<($0.offset + $0.count) }
+func decayedRanges(_ entries: [ParameterEntry]) -> [Range<Int>] {
+  entries.filter { $0.shape.count >= 2 }.map { $0.offset..<($0.offset + $0.count) }
+}
+
+extension ParameterLayout {
+  /// The entries whose names satisfy `include`.
+  func filtered(_ include: (String) -> Bool) -> [ParameterEntry] { entries.filter { include($0.name) } }
 }
 
 /// AdamW with decoupled weight decay: p ← p·(1 − lr·λ) − lr·m̂/(√v̂ + ε).
@@ -44,15 +53,20 @@ public struct AdamW: Optimizer {
   let decayed: [Range<Int>]
   let everything: [Range<Int>]
 
-  public init(layout: ParameterLayout, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0.01) {
+  /// An AdamW over `layout`, updating only the entries in `only` (default: all of them).
+  public init(
+    layout: ParameterLayout, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0.01,
+    only: [ParameterEntry]? = nil
+  ) {
     self.beta1 = beta1
     self.beta2 = beta2
     self.epsilon = epsilon
     self.weightDecay = weightDecay
     firstMoment = FloatStorage(count: layout.totalCount)
     secondMoment = FloatStorage(count: layout.totalCount)
-    decayed = decayedRanges(layout)
-    everything = layout.entries.map { $0.offset..<($0.offset + $0.count) }
+    let entries = only ?? layout.entries
+    decayed = decayedRanges(entries)
+    everything = entries.map { $0.offset..<($0.offset + $0.count) }
   }
 
   public mutating func step(parameters: ParameterSet, gradients: ParameterSet, learningRate: Float) {
@@ -104,13 +118,15 @@ public struct SGD: Optimizer {
   let decayed: [Range<Int>]
   let everything: [Range<Int>]
 
-  public init(layout: ParameterLayout, momentum: Float = 0, nesterov: Bool = false, weightDecay: Float = 0) {
+  /// An SGD over `layout`, updating only the entries in `only` (default: all of them).
+  public init(layout: ParameterLayout, momentum: Float = 0, nesterov: Bool = false, weightDecay: Float = 0, only: [ParameterEntry]? = nil) {
     self.momentum = momentum
     self.nesterov = nesterov
     self.weightDecay = weightDecay
     buffer = momentum != 0 ? FloatStorage(count: layout.totalCount) : nil
-    decayed = decayedRanges(layout)
-    everything = layout.entries.map { $0.offset..<($0.offset + $0.count) }
+    let entries = only ?? layout.entries
+    decayed = decayedRanges(entries)
+    everything = entries.map { $0.offset..<($0.offset + $0.count) }
   }
 
   public mutating func step(parameters: ParameterSet, gradients: ParameterSet, learningRate: Float) {
