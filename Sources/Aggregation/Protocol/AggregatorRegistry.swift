@@ -5,7 +5,7 @@ import Foundation
 public final class AggregatorRegistry: @unchecked Sendable {
   // @unchecked Sendable: every access goes through `lock`.
   public static let shared = AggregatorRegistry(builtIns: [
-    FedAvg.self, LocalOnly.self, Gossip.self, TrustWeighted.self, Decor.self, LocalDPGossip.self, CentralDP.self,
+    FedAvg.self, LocalOnly.self, Gossip.self, TrustWeighted.self, Decor.self, LocalDPGossip.self, CentralDP.self, CoMiGS.self,
   ])
 
   private let lock = NSLock()

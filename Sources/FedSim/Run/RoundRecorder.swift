@@ -89,6 +89,7 @@ final class RoundRecorder {
       ]
       if let accuracy = evaluation.accuracy { record["accuracy"] = .double(accuracy) }
       if let perplexity = evaluation.perplexity { record["perplexity"] = .double(perplexity) }
+      if let share = evaluation.generalistShare { record["generalist_share"] = .array(share.map(JSONValue.double)) }
       writer.line(record)
     }
     let means = SplitMeans(evaluations.map(\.evaluation).filter { $0.count > 0 }, languageModel: languageModel)
@@ -99,6 +100,12 @@ final class RoundRecorder {
     if let perplexity = means.perplexity { fields["mean_\(short)_perplexity"] = .double(perplexity) }
     if let exp = means.expMeanLoss { fields["exp_mean_\(short)_loss"] = .double(exp) }
     if means.nonFinite > 0 { fields["non_finite_\(short)_clients"] = .int(means.nonFinite) }
+    // Routing (mixtures of experts): per layer, the mean over clients of the gate weight on generalists.
+    let shares = evaluations.compactMap(\.evaluation.generalistShare)
+    if let layers = shares.first?.count, !shares.isEmpty {
+      fields["mean_\(short)_generalist_share"] = .array(
+        (0..<layers).map { layer in .double(shares.map { $0[layer] }.reduce(0, +) / Double(shares.count)) })
+    }
     return fields
   }
 

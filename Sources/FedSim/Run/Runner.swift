@@ -302,6 +302,12 @@ public struct Runner {
       if let exp = means.expMeanLoss { summary["final_exp_mean_\(short)_loss"] = exp }
       if let accuracy = means.accuracy { summary["final_mean_\(split)_accuracy"] = accuracy }
     }
+    // Routing of a mixture: the mean gate weight on generalists in the first and last layers.
+    let shares = (recorder.lastEvaluations["validation"] ?? [:]).values.compactMap(\.generalistShare)
+    if let layers = shares.first?.count, layers > 0 {
+      summary["final_generalist_share_first_layer"] = shares.map { $0[0] }.reduce(0, +) / Double(shares.count)
+      summary["final_generalist_share_last_layer"] = shares.map { $0[layers - 1] }.reduce(0, +) / Double(shares.count)
+    }
     if let last = recorder.distances.last {
       summary["final_mean_sq_distance"] = last
       let tail = recorder.distances.suffix(s.evaluation.tail)

@@ -135,6 +135,28 @@ public struct ScheduleSection: Sendable, Equatable, Codable {
   public var learningRateSchedule: String
   public var warmupSteps: Int
   public var gradientClip: Float?
+  /// How a mixture's routers are trained (models with `model.mixture`).
+  public var router: RouterSchedule
+}
+
+/// CoMiGS's upper level: every `every` cumulative local steps the router takes `steps` AdamW
+/// steps (β = (0.9, 0.95), no weight decay, constant `learningRate`) on validation batches, using
+/// router gradients only, while the experts' steps use expert gradients only. With
+/// `data: train` the router is trained jointly with the experts on training batches instead
+/// (pFedMoE-style, one level).
+public struct RouterSchedule: Sendable, Equatable, Codable {
+  public enum Data: String, Sendable, Equatable, CaseIterable, Codable { case validation, train }
+  public var every: Int
+  public var steps: Int
+  public var learningRate: Float
+  public var data: Data
+
+  public init(every: Int = 30, steps: Int = 10, learningRate: Float = 2e-3, data: Data = .validation) {
+    self.every = every
+    self.steps = steps
+    self.learningRate = learningRate
+    self.data = data
+  }
 }
 
 /// The aggregator's name and its own options (validated by the aggregator).

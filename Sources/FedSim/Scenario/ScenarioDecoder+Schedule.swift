@@ -6,7 +6,7 @@ extension ScenarioDecoder {
   static let scheduleKeys = [
     "mode", "rounds", "clients_per_round", "over_selection", "deadline", "minimum_reports", "concurrency",
     "buffer_size", "max_staleness", "local_steps", "batch_size", "sequence_length", "optimizer", "lr",
-    "lr_schedule", "warmup", "gradient_clip",
+    "lr_schedule", "warmup", "gradient_clip", "router",
   ]
 
   /// Aggregator names a scenario may use: the built-ins and those registered by other packages.
@@ -36,6 +36,14 @@ extension ScenarioDecoder {
         weightDecay: Float(optimizer.double("weight_decay", default: 0.0, in: 0...1) ?? 0))
     }
     let clip = s.double("gradient_clip", default: 1, in: 0...1e6) ?? 1
+    let routerSection = s.section("router", allowed: ["every", "steps", "lr", "data"])
+    let router = RouterSchedule(
+      every: routerSection.int("every", default: 30, in: 1...10_000_000) ?? 30,
+      steps: routerSection.int("steps", default: 10, in: 0...10_000_000) ?? 10,
+      learningRate: Float(routerSection.double("lr", default: 2e-3, in: 0...10, openLower: true) ?? 2e-3),
+      data: RouterSchedule.Data(
+        rawValue: routerSection.choice("data", among: RouterSchedule.Data.allCases.map(\.rawValue), default: "validation") ?? "validation")
+        ?? .validation)
     return ScheduleSection(
       mode: mode, rounds: s.int("rounds", default: 10, in: 1...10_000_000) ?? 10, clientsPerRound: perRound,
       overSelection: s.double("over_selection", default: 0, in: 0...10) ?? 0,
@@ -49,7 +57,7 @@ extension ScenarioDecoder {
       sequenceLength: s.int("sequence_length", default: nil as Int?, in: 1...1_000_000, optional: true),
       optimizer: optimizerConfig, learningRate: Float(s.double("lr", default: 1e-3, in: 0...10, openLower: true) ?? 1e-3),
       learningRateSchedule: s.choice("lr_schedule", among: LearningRateSchedule.names, default: "constant") ?? "constant",
-      warmupSteps: s.int("warmup", default: 0, in: 0...10_000_000) ?? 0, gradientClip: clip > 0 ? Float(clip) : nil)
+      warmupSteps: s.int("warmup", default: 0, in: 0...10_000_000) ?? 0, gradientClip: clip > 0 ? Float(clip) : nil, router: router)
   }
 
   static func aggregator(_ s: Section) -> AggregatorSection {

@@ -62,7 +62,7 @@ public enum ScenarioDecoder {
       seed: UInt64(seedValue),
       task: task,
       clients: clients,
-      model: model(top.section("model", allowed: ["base", "lora", "init"]), resolve: resolve),
+      model: model(top.section("model", allowed: ["base", "lora", "mixture", "init"]), resolve: resolve),
       data: data(top.section("data", allowed: ["source", "partition", "splits", "target", "public_fraction"]), resolve: resolve),
       topology: topology(
         top.section(
@@ -119,6 +119,12 @@ public enum ScenarioDecoder {
         }
       }
     }
+    if s.aggregator.name == CoMiGS.name && s.model.lora.mixture == nil {
+      report(["aggregator.name"], "comigs needs a mixture of experts: add model.mixture (e.g. {experts: 2, generalists: 1})")
+    }
+    if s.model.lora.mixture != nil && s.task != .loraLM {
+      report(["model.mixture"], "a mixture of experts is a language-model adapter: use task lora-lm")
+    }
     guard let aggregator = try? AggregatorRegistry.shared.make(s.aggregator.name, options: s.aggregator.options) else { return }
     if aggregator.communication != .none && decentralized != (aggregator.communication == .neighbours) {
       report(
@@ -160,6 +166,16 @@ public enum ScenarioDecoder {
         "config", "checkpoint", "dim", "layers", "heads", "kv_heads", "ffn_dim", "context", "tied", "pretrain_steps", "pretrain_lr",
       ])
     let lora = s.section("lora", allowed: ["rank", "alpha", "rslora", "dropout", "targets"])
+    let mixtureSection = s.section("mixture", allowed: ["experts", "generalists", "top_k", "importance", "balance_weight"])
+    var mixture: MixtureConfig? = nil
+    if s.contains("mixture") {
+      let experts = mixtureSection.int("experts", default: 2, in: 1...64) ?? 2
+      mixture = MixtureConfig(
+        experts: experts, generalists: mixtureSection.int("generalists", default: min(1, experts), in: 0...experts) ?? 1,
+        topK: mixtureSection.int("top_k", default: min(2, experts), in: 1...experts) ?? min(2, experts),
+        importance: mixtureSection.double("importance", default: 0.5, in: 0...1, openLower: true) ?? 0.5,
+        balanceWeight: mixtureSection.double("balance_weight", default: 0.01, in: 0...1e3) ?? 0.01)
+    }
     base.rejectKeys(
       ofOtherKinds: [
         "checkpoint": ["checkpoint"],
@@ -208,7 +224,10 @@ public enum ScenarioDecoder {
       rank: lora.int("rank", default: 8, in: 1...4096) ?? 8,
       alpha: Float(lora.double("alpha", default: 16, in: 0...1e6, openLower: true) ?? 16),
       useRSLoRA: lora.bool("rslora", default: false), dropout: Float(lora.double("dropout", default: 0, in: 0...0.99) ?? 0),
-      targets: targets.isEmpty ? Set(Projection.allCases) : targets)
+      targets: targets.isEmpty ? Set(Projection.allCases) : targets, mixture: mixture)
+    if mixture != nil, config.expertTargets.isEmpty {
+      s.reader.report(s["lora"] ?? s.node, "model.lora.targets", "a mixture needs an MLP projection (gate_proj, up_proj, down_proj) among the targets")
+    }
     return ModelSection(base: baseValue, lora: config, convexInit: s.double("init", default: 0, in: -1e6...1e6) ?? 0)
   }
 }

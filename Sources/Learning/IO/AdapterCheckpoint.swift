@@ -22,8 +22,22 @@ public enum AdapterCheckpoint {
     var alphaPattern: [String: Double]?
     var layersToTransform: [Int]?
     var modulesToSave: [String]?
+    /// FedSim's mixture of LoRA experts (CoMiGS); absent in plain PEFT adapters.
+    var fedsimMixture: MixtureFields?
+
+    struct MixtureFields: Codable {
+      var experts: Int
+      var generalists: Int
+      var topK: Int
+      var importance: Double
+      var balanceWeight: Double
+      enum CodingKeys: String, CodingKey {
+        case experts, generalists, topK = "top_k", importance, balanceWeight = "balance_weight"
+      }
+    }
 
     enum CodingKeys: String, CodingKey {
+      case fedsimMixture = "fedsim_mixture"
       case peftType = "peft_type", taskType = "task_type", r, loraAlpha = "lora_alpha", loraDropout = "lora_dropout"
       case targetModules = "target_modules", useRslora = "use_rslora", useDora = "use_dora", bias
       case fanInFanOut = "fan_in_fan_out", baseModelNameOrPath = "base_model_name_or_path"
@@ -86,9 +100,13 @@ public enum AdapterCheckpoint {
       throw invalid("target_modules", "\"\(pattern)\"", "a list of module names (regular expressions are not supported)")
     case nil: throw invalid("target_modules", "missing", "a list of module names")
     }
+    let mixture = peft.fedsimMixture.map {
+      MixtureConfig(
+        experts: $0.experts, generalists: $0.generalists, topK: $0.topK, importance: $0.importance, balanceWeight: $0.balanceWeight)
+    }
     let lora = LoRAConfig(
       rank: rank, alpha: Float(peft.loraAlpha ?? 8), useRSLoRA: peft.useRslora ?? false,
-      dropout: Float(peft.loraDropout ?? 0), targets: targets)
+      dropout: Float(peft.loraDropout ?? 0), targets: targets, mixture: mixture)
     do { try lora.validate() } catch {
       if case .invalidConfig(let field, let value, let expected) = error { throw invalid(field, value, expected) }
       throw .model(error)
@@ -102,7 +120,9 @@ public enum AdapterCheckpoint {
     return adapter
   }
 
-  /// Writes the adapter in PEFT layout (loadable with `PeftModel.from_pretrained`).
+  /// Writes the adapter in PEFT layout (loadable with `PeftModel.from_pretrained`). A mixture of
+  /// experts adds `fedsim_mixture` to adapter_config.json and its experts and routers (named by
+  /// `MixtureNames`) to the safetensors file: FedSim reads it back, PEFT does not know experts.
   public static func save(_ adapter: Adapter, to directory: URL, baseModel: String? = nil) throws(CheckpointError) {
     try createDirectory(directory)
     let lora = adapter.config
@@ -110,7 +130,11 @@ public enum AdapterCheckpoint {
       peftType: "LORA", taskType: "CAUSAL_LM", r: lora.rank, loraAlpha: Double(lora.alpha),
       loraDropout: Double(lora.dropout), targetModules: .list(lora.orderedTargets.map(\.rawValue)),
       useRslora: lora.useRSLoRA, useDora: false, bias: "none", fanInFanOut: false, baseModelNameOrPath: baseModel,
-      inferenceMode: true, rankPattern: [:], alphaPattern: [:], layersToTransform: nil, modulesToSave: nil)
+      inferenceMode: true, rankPattern: [:], alphaPattern: [:], layersToTransform: nil, modulesToSave: nil,
+      fedsimMixture: lora.mixture.map {
+        PEFTConfig.MixtureFields(
+          experts: $0.experts, generalists: $0.generalists, topK: $0.topK, importance: $0.importance, balanceWeight: $0.balanceWeight)
+      })
     try writeJSON(peft, to: directory.appendingPathComponent(configFile))
     var writer = SafetensorsWriter(metadata: ["format": "pt"])
     writer.add(adapter.parameters)

@@ -114,8 +114,13 @@ extension DecoderLM {
 
     // The mean gate weight on generalists (routing statistics).
     var generalistWeight = 0.0
-    for r in 0..<rows {
-      for e in 0..<mixture.generalists { generalistWeight += Double(gates[r * experts + e]) }
+    buffers.generalistByRow[layer].withUnsafeMutableBufferPointer { byRow in
+      for r in 0..<rows {
+        var weight: Float = 0
+        for e in 0..<mixture.generalists { weight += gates[r * experts + e] }
+        byRow[r] = weight
+        generalistWeight += Double(weight)
+      }
     }
     buffers.generalistShare[layer] = generalistWeight / Double(rows)
 

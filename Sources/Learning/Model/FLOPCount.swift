@@ -17,11 +17,16 @@ public enum FLOPCount {
     let d = Double(c.dim), t = Double(sequence)
     var projections = 0.0
     var adapters = 0.0
+    let experts = Double(lora?.mixture?.experts ?? 1)
     for projection in Projection.allCases {
       let (out, inp) = projection.shape(c)
-      projections += 2 * Double(out * inp)
-      if let lora, lora.targets.contains(projection) { adapters += 2 * Double(lora.rank * (inp + out)) }
+      // A mixture runs the down projection once per expert (its input differs); gate and up
+      // share one base product.
+      projections += 2 * Double(out * inp) * (projection == .down ? experts : 1)
+      guard let lora, lora.targets.contains(projection) else { continue }
+      adapters += 2 * Double(lora.rank * (inp + out)) * (lora.expertTargets.contains(projection) ? experts : 1)
     }
+    if let mixture = lora?.mixture { projections += 2 * d * Double(mixture.experts) }  // the router
     let attention = 4 * t * d  // Q·Kᵀ and P·V, full t×t square per query row.
     let head = 2 * d * Double(c.vocabSize)
     let forwardPerToken = Double(c.layers) * (projections + adapters + attention) + head

@@ -26,6 +26,8 @@ final class MixtureBuffers: @unchecked Sendable {
   var routedFractions: [[Double]]
   /// Per layer of the last forward pass: the mean over tokens of the gate weight on generalists.
   var generalistShare: [Double]
+  /// Per layer of the last forward pass: each token's gate weight on generalists.
+  var generalistByRow: [[Float]]
 
   let rows: Int, d: Int, f: Int, rank: Int, inputWidth: Int
 
@@ -64,6 +66,7 @@ final class MixtureBuffers: @unchecked Sendable {
     dLogits = pointers[10]
     routedFractions = Array(repeating: Array(repeating: 0, count: e), count: config.layers)
     generalistShare = Array(repeating: 0, count: config.layers)
+    generalistByRow = Array(repeating: Array(repeating: 0, count: rows), count: config.layers)
   }
 
   func probabilities(_ slot: Int) -> UnsafeMutablePointer<Float> { probabilities + slot * rows * experts }

@@ -145,6 +145,9 @@ public final class Workspace: @unchecked Sendable {
   /// Per layer, the mean gate weight on generalists in the last forward pass (empty without a mixture).
   public var generalistShare: [Double] { mixture?.generalistShare ?? [] }
 
+  /// Per layer, each token's gate weight on generalists in the last forward pass.
+  public var generalistByRow: [[Float]] { mixture?.generalistByRow ?? [] }
+
   func slot(_ layer: Int) -> Int { keepsActivations ? layer : 0 }
   /// Residual slot holding block `index`'s input (index = layers is the final output).
   func residualSlot(_ index: Int) -> Int { keepsActivations ? index : index % 2 }

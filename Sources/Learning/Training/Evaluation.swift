@@ -3,8 +3,17 @@
 public func evaluateLoss(
   model: DecoderLM, weights: ParameterSet, adapter: Adapter?, windows: TokenWindows, batchSize: Int = 16
 ) throws(ModelError) -> LossSum {
+  try evaluateLossAndRouting(model: model, weights: weights, adapter: adapter, windows: windows, batchSize: batchSize).loss
+}
+
+/// `evaluateLoss`, and for a mixture of experts the mean gate weight on generalists per layer
+/// over the evaluated tokens (nil without a mixture): CoMiGS's routing statistics.
+public func evaluateLossAndRouting(
+  model: DecoderLM, weights: ParameterSet, adapter: Adapter?, windows: TokenWindows, batchSize: Int = 16
+) throws(ModelError) -> (loss: LossSum, generalistShare: [Double]?) {
   let count = windows.evaluationWindowCount
-  guard count > 0 else { return LossSum() }
+  guard count > 0 else { return (LossSum(), nil) }
+  var share: [Double]? = adapter?.config.mixture.map { _ in [Double](repeating: 0, count: model.config.layers) }
   let batch = min(batchSize, count)
   let workspace = Workspace(
     config: model.config, lora: adapter?.config, batchSize: batch,
@@ -23,8 +32,17 @@ public func evaluateLoss(
       + (try withBatch(inputs, targets) { (i, t) throws(ModelError) in
         try model.forward(weights: weights, adapter: adapter, tokens: i, targets: t, workspace: workspace)
       })
+    if share != nil {
+      // Only the batch's real windows (a short final batch is padded with empty ones).
+      let realRows = min(batch, count - first) * windows.length
+      for (layer, row) in workspace.generalistByRow.enumerated() {
+        var sum = 0.0
+        for r in 0..<realRows { sum += Double(row[r]) }
+        share![layer] += sum / Double(count * windows.length)
+      }
+    }
   }
-  return total
+  return (total, share)
 }
 
 func withBatch<R>(

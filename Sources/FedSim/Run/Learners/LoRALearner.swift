@@ -6,12 +6,16 @@ import Randomness
 final class LoRAClient: @unchecked Sendable {
   // @unchecked Sendable: mutated only by the job that trains or mixes this client, one at a time.
   let adapter: Adapter
+  /// Updates everything but the routers of a bi-level mixture (then `routerOptimizer` owns them).
   var optimizer: any Optimizer
+  var routerOptimizer: (any Optimizer)?
   var steps = 0
+  var routerSteps = 0
 
-  init(adapter: Adapter, optimizer: any Optimizer) {
+  init(adapter: Adapter, optimizer: any Optimizer, routerOptimizer: (any Optimizer)? = nil) {
     self.adapter = adapter
     self.optimizer = optimizer
+    self.routerOptimizer = routerOptimizer
   }
 }
 
@@ -77,24 +81,44 @@ final class LoRALearner: LocalLearner, @unchecked Sendable {
   var localSteps: Int { schedule.localSteps }
   var batchSize: Int { schedule.batchSize }
 
+  /// A mixture whose routers are trained on validation batches, apart from the experts.
+  var bilevel: Bool { lora.mixture != nil && schedule.router.data == .validation }
+
   func makeState(client: Int, ownInitialisation: Bool) -> LoRAClient {
     let adapter =
       ownInitialisation
       ? Adapter(config: lora, model: model.config, seed: seed, client: UInt32(truncatingIfNeeded: client))
       : Adapter(config: lora, parameters: initialAdapter.parameters.copy())
-    return LoRAClient(adapter: adapter, optimizer: schedule.optimizer.make(for: adapter.parameters.layout))
+    let layout = adapter.parameters.layout
+    guard bilevel else { return LoRAClient(adapter: adapter, optimizer: schedule.optimizer.make(for: layout)) }
+    // Two optimisers over disjoint tensors: each level reads and writes only its own.
+    return LoRAClient(
+      adapter: adapter, optimizer: schedule.optimizer.make(for: layout) { !MixtureNames.isRouter($0) },
+      routerOptimizer: OptimizerConfig.adamW(beta1: 0.9, beta2: 0.95, weightDecay: 0).make(for: layout, updates: MixtureNames.isRouter))
   }
 
   func values(of state: LoRAClient) -> [Float] { state.adapter.parameters.storage.toArray() }
 
-  func snapshot(of state: LoRAClient) -> (values: [Float], optimizer: any Optimizer, steps: Int) {
-    (values(of: state), state.optimizer.copy(), state.steps)
+  struct Snapshot {
+    let values: [Float]
+    let optimizer: any Optimizer
+    let routerOptimizer: (any Optimizer)?
+    let steps: Int
+    let routerSteps: Int
   }
 
-  func restore(_ snapshot: (values: [Float], optimizer: any Optimizer, steps: Int), to state: LoRAClient) {
+  func snapshot(of state: LoRAClient) -> Snapshot {
+    Snapshot(
+      values: values(of: state), optimizer: state.optimizer.copy(), routerOptimizer: state.routerOptimizer?.copy(), steps: state.steps,
+      routerSteps: state.routerSteps)
+  }
+
+  func restore(_ snapshot: Snapshot, to state: LoRAClient) {
     setValues(snapshot.values, of: state)
     state.optimizer = snapshot.optimizer
+    state.routerOptimizer = snapshot.routerOptimizer
     state.steps = snapshot.steps
+    state.routerSteps = snapshot.routerSteps
   }
 
   func setValues(_ values: [Float], of state: LoRAClient) {
@@ -153,11 +177,51 @@ final class LoRALearner: LocalLearner, @unchecked Sendable {
           for i in 0..<anchor.count { g[i] += mu * (w[i] - a[i]) }
         }
       }
+      // The experts' step uses expert gradients only (the routers' are not theirs to clip).
+      if bilevel { zeroRouterGradients(grads) }
       if privacy == nil, let clip = schedule.gradientClip { clipGradientNorm(grads, maxNorm: clip) }
       state.optimizer.step(parameters: parameters, gradients: grads, learningRate: learningRateSchedule.rate(at: state.steps))
       state.steps += 1
+      if bilevel && state.steps % schedule.router.every == 0 { trainRouter(client: client, state: state, round: round, worker: worker) }
     }
     return ["train_loss": loss.mean]
+  }
+
+  func zeroRouterGradients(_ gradients: ParameterSet) {
+    for layer in 0..<model.config.layers { gradients.buffer(MixtureNames.router(layer)).update(repeating: 0) }
+  }
+
+  /// CoMiGS's upper level: `router.steps` router-only AdamW steps on validation batches.
+  func trainRouter(client: Int, state: LoRAClient, round: Int, worker: Int) {
+    let windows = TokenWindows(tokens: data.validation[client], length: sequenceLength)
+    guard windows.canSample, var optimizer = state.routerOptimizer else { return }
+    let batch = schedule.batchSize, grads = gradients[worker]
+    var inputs = [Int32](repeating: 0, count: batch * sequenceLength), targets = inputs
+    for _ in 0..<schedule.router.steps {
+      var stream = RandomStream(
+        seed: seed, purpose: StreamPurpose("router-batches"), client: UInt32(client), round: UInt32(round),
+        step: UInt32(truncatingIfNeeded: state.routerSteps))
+      inputs.withUnsafeMutableBufferPointer { i in
+        targets.withUnsafeMutableBufferPointer { t in
+          windows.sample(batch: batch, inputs: i.baseAddress!, targets: t.baseAddress!, stream: &stream)
+        }
+      }
+      grads.zero()
+      var dropout = RandomStream(
+        seed: seed, purpose: StreamPurpose("router-dropout"), client: UInt32(client), round: UInt32(round),
+        step: UInt32(truncatingIfNeeded: state.routerSteps))
+      _ = inputs.withUnsafeBufferPointer { i in
+        targets.withUnsafeBufferPointer { t in
+          // Batches are valid by construction (tokens of the corpus), so a failure is a bug.
+          try! model.forwardBackward(
+            weights: weights, adapter: state.adapter, tokens: i, targets: t, workspace: workspaces[worker],
+            gradients: .init(adapter: grads), dropoutStream: &dropout)
+        }
+      }
+      optimizer.step(parameters: state.adapter.parameters, gradients: grads, learningRate: schedule.router.learningRate)
+      state.routerSteps += 1
+    }
+    state.routerOptimizer = optimizer
   }
 
   /// One DP-SGD gradient: each window's gradient clipped to C, averaged over the batch, noised.
@@ -212,8 +276,10 @@ final class LoRALearner: LocalLearner, @unchecked Sendable {
   func evaluate(values: [Float], client: Int, split: String) -> ClientEvaluation {
     let texts = split == "test" ? data.test : split == "train" ? data.train : data.validation
     let windows = TokenWindows(tokens: texts[client], length: sequenceLength)
-    let sum = (try? evaluateLoss(model: model, weights: weights, adapter: adapter(values), windows: windows)) ?? LossSum()
-    return ClientEvaluation(loss: sum.mean, count: sum.tokens, accuracy: sum.accuracy, perplexity: sum.perplexity)
+    let result = try? evaluateLossAndRouting(model: model, weights: weights, adapter: adapter(values), windows: windows)
+    let sum = result?.loss ?? LossSum()
+    return ClientEvaluation(
+      loss: sum.mean, count: sum.tokens, accuracy: sum.accuracy, perplexity: sum.perplexity, generalistShare: result?.generalistShare)
   }
 
   func validationLoss(values: [Float], receiver: Int) -> Double {

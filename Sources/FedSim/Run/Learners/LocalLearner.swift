@@ -9,6 +9,8 @@ struct ClientEvaluation: Sendable {
   var accuracy: Double?
   /// exp(loss) for language models.
   var perplexity: Double?
+  /// A mixture of experts: per layer, the mean gate weight on generalists (1 − that on specialists).
+  var generalistShare: [Double]? = nil
 }
 
 /// Per-example clipping and noise for example-level differential privacy (DP-SGD inside local
