@@ -72,7 +72,7 @@ import Testing
       nil
     ),
     ("schedule: {rounds: \"5\"}\n", 1, 20, "schedule.rounds", "expected an integer in 1...10000000, found the string \"5\"", nil),
-    ("model: [1, 2]\n", 1, 8, "model", "expected a mapping of base, lora, init, found a list", nil),
+    ("model: [1, 2]\n", 1, 8, "model", "expected a mapping of base, lora, mixture, init, found a list", nil),
     (
       "aggregator:\n  name: fedavg\n  options: {server_optimizer: adamm}\n", 3, 31, "aggregator.options.server_optimizer",
       "adamm is not valid, expected one of none, momentum, adam, yogi", nil
