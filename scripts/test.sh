@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+scripts/setup-data.sh  # the fortune files of scenarios/comigs-languages.yaml
 # The examples build against the library as an outside package would; the custom-aggregator
 # example runs its scenario end to end.
 for example in Examples/*/; do

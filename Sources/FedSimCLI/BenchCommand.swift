@@ -21,6 +21,10 @@ struct TrainBench: ParsableCommand {
   @Option(help: "Comma-separated BLAS thread counts.") var threads: String = "1,2"
   @Option(name: .customLong("batch-size"), help: "Sequences per step.") var batchSize: Int = 16
   @Option(help: "LoRA rank (alpha = 2·rank, all seven projections).") var rank: Int = 8
+  @Option(
+    help: "Experts of a CoMiGS mixture on every MLP (1 generalist; 0: plain LoRA). A step then includes the router's forward and backward."
+  )
+  var experts: Int = 0
   @Option(help: "Minimum measured seconds per row.") var seconds: Double = 3
   @Option(help: "Warm-up steps per row.") var warmup: Int = 2
   @Option(
@@ -62,7 +66,7 @@ struct TrainBench: ParsableCommand {
         let gflops = row.flops * row.tokensPerSecond / Double(batchSize * config.contextLength) / 1e9
         if json {
           print(
-            "{\"config\": \"\(name)\", \"threads\": \(threadCount), \"tokens_per_s\": \(row.tokensPerSecond), \"step_ms\": \(row.stepSeconds * 1e3), \"gflops\": \(gflops), \"sgemm_peak_gflops\": \(peak), \"utilisation\": \(gflops / peak), \"openblas_core\": \"\(BLAS.coreName)\", \"kernel_source\": \"\(BLASKernelSelection.current.source.rawValue)\", \"kernel_level\": \"\(KernelLevel(kernel: BLAS.coreName))\", \"best_level\": \"\(KernelLevel.candidates(for: .current).first.map { KernelLevel(kernel: $0) } ?? .generic)\", \"steps\": \(row.steps), \"parallel\": \"\(parallel)\"}"
+            "{\"config\": \"\(name)\", \"threads\": \(threadCount), \"tokens_per_s\": \(row.tokensPerSecond), \"step_ms\": \(row.stepSeconds * 1e3), \"gflops\": \(gflops), \"sgemm_peak_gflops\": \(peak), \"utilisation\": \(gflops / peak), \"openblas_core\": \"\(BLAS.coreName)\", \"kernel_source\": \"\(BLASKernelSelection.current.source.rawValue)\", \"kernel_level\": \"\(KernelLevel(kernel: BLAS.coreName))\", \"best_level\": \"\(KernelLevel.candidates(for: .current).first.map { KernelLevel(kernel: $0) } ?? .generic)\", \"steps\": \(row.steps), \"experts\": \(experts), \"parallel\": \"\(parallel)\"}"
           )
         } else {
           print(
@@ -79,7 +83,9 @@ struct TrainBench: ParsableCommand {
   func measure(config: ModelConfig, shards: Int) throws -> Row {
     let model = try DecoderLM(config: config)
     let weights = ParameterSet.llama(config, seed: 1)
-    let lora = LoRAConfig(rank: rank, alpha: Float(2 * rank))
+    let lora = LoRAConfig(
+      rank: rank, alpha: Float(2 * rank), mixture: experts > 0 ? MixtureConfig(experts: experts, generalists: min(1, experts)) : nil)
+    try lora.validate()
     let adapter = Adapter(config: lora, model: config, seed: 1)
     var options = TrainingOptions(
       batchSize: batchSize, sequenceLength: config.contextLength, schedule: .constant(1e-3),

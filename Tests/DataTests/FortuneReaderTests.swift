@@ -30,6 +30,22 @@ import Testing
     #expect(single.domainNames == ["science"] && single.documentCount == 2)
   }
 
+  /// One language per folder: the folder's own files make one domain, its subfolders (other
+  /// languages under /usr/share/games/fortunes) are not read.
+  @Test func readsOneDomainPerPathWithoutSubfolders() throws {
+    let directory = try TemporaryDirectory()
+    try directory.write("science", "E = mc^2\n%\nEntropy increases.\n%\n")
+    try directory.write("people", "Someone said something.\n")
+    try directory.write("de/computer", "Computer sagen nein.\n%\nDas Netz vergisst nichts.\n")
+    try directory.write("de/leben", "Leben.\n")
+    let corpus = try FortuneReader(domainPerPath: true).read(paths: [directory.path, directory.path + "/de"])
+    #expect(corpus.domainNames == [directory.path.split(separator: "/").last.map(String.init)!, "de"])
+    #expect(corpus.documentCounts == [3, 3])
+    // A corpus sampled per domain keeps every domain, at most that many documents each, reproducibly.
+    let sampled = try corpus.sampled(documentsPerDomain: 2, seed: 4)
+    #expect(sampled.documentCounts == [2, 2] && sampled == (try corpus.sampled(documentsPerDomain: 2, seed: 4)))
+  }
+
   @Test func emptyAndMissingInputsAreErrors() throws {
     let directory = try TemporaryDirectory()
     let empty = try directory.write("empty", "%\n\n%\n")

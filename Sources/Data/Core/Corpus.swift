@@ -1,3 +1,5 @@
+import Randomness
+
 /// A labelled collection of documents: what every source produces and every partitioner reads.
 ///
 /// Invariants (checked by the initialiser): at least one document, at least one domain, and every
@@ -52,4 +54,21 @@ func groupByDomain(_ domains: [Int], domainCount: Int) -> [[Int]] {
   var groups = [[Int]](repeating: [], count: domainCount)
   for (index, domain) in domains.enumerated() { groups[domain].append(index) }
   return groups
+}
+
+extension Corpus {
+  /// At most `count` documents of each domain, a uniformly random subset (drawn with the
+  /// stream of `seed`), in corpus order: a smaller corpus with the same domains.
+  public func sampled(documentsPerDomain count: Int, seed: UInt64) throws(DataError) -> Corpus {
+    var byDomain = [[Int]](repeating: [], count: domainNames.count)
+    for (index, document) in documents.enumerated() { byDomain[document.domain].append(index) }
+    var kept: [Int] = []
+    for (domain, indices) in byDomain.enumerated() {
+      var pool = indices
+      var stream = RandomStream(seed: seed, purpose: .data, client: UInt32(truncatingIfNeeded: domain), round: 0xC0DE)
+      shuffle(&pool, using: &stream)
+      kept += pool.prefix(count)
+    }
+    return try Corpus(documents: kept.sorted().map { documents[$0] }, domainNames: domainNames, source: "sampled corpus")
+  }
 }

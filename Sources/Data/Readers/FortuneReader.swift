@@ -12,7 +12,12 @@
 /// Within an entry, lines lose trailing whitespace and blank lines at its start and end are
 /// dropped; entries left empty (two `%` lines in a row, a `%` first or last) are skipped.
 public struct FortuneReader: Sendable {
-  public init() {}
+  /// One domain per given path (a directory's own files, not its subdirectories, e.g. one language
+  /// per `/usr/share/games/fortunes/<lang>`), named by the path's last component; otherwise one
+  /// domain per file.
+  public let domainPerPath: Bool
+
+  public init(domainPerPath: Bool = false) { self.domainPerPath = domainPerPath }
 
   /// The entries of fortune-format text (see the type's documentation).
   public static func entries(_ bytes: [UInt8]) -> [[UInt8]] {
@@ -30,17 +35,19 @@ public struct FortuneReader: Sendable {
   ///   without fortune files or no paths; `.invalidParameter` when two files get the same domain
   ///   name.
   public func read(paths: [String]) throws(DataError) -> Corpus {
-    var files: [(path: String, name: String)] = []
+    // (file, domain name, the given path it came from)
+    var files: [(path: String, name: String, origin: String)] = []
     for path in paths {
       if FileAccess.isDirectory(path) == true {
-        let found = try FileAccess.files(under: path) { !$0.hasSuffix(".dat") }
+        let found = try FileAccess.files(under: path, maxDepth: domainPerPath ? 0 : 32) { !$0.hasSuffix(".dat") }
         guard !found.isEmpty else {
           throw DataError(source: path, kind: .empty, expected: "at least one fortune file")
         }
-        files += found.map { (FileAccess.join(path, $0), Self.domainName($0)) }
+        let folder = path.split(separator: "/").last.map(String.init) ?? path
+        files += found.map { (FileAccess.join(path, $0), domainPerPath ? folder : Self.domainName($0), path) }
       } else {
         let name = path.split(separator: "/").last.map(String.init) ?? path
-        files.append((path, Self.domainName(name)))
+        files.append((path, Self.domainName(name), path))
       }
     }
     guard !files.isEmpty else {
@@ -48,19 +55,23 @@ public struct FortuneReader: Sendable {
     }
     var documents: [Document] = []
     var names: [String] = []
-    var firstFile: [String: String] = [:]
+    // The path that opened each domain: a name is one domain only within one given path.
+    var opener: [String: String] = [:]
     for file in files {
-      if let other = firstFile[file.name] {
-        throw DataError.parameter(
-          file.path, "domain name", file.name, expected: "a name not already used by \(other)")
+      let key = domainPerPath ? file.origin : file.path
+      if let other = opener[file.name], other != key {
+        throw DataError.parameter(file.path, "domain name", file.name, expected: "a name not already used by \(other)")
       }
-      firstFile[file.name] = file.path
       let entries = Self.entries(try FileAccess.read(file.path))
-      guard !entries.isEmpty else {
+      guard !entries.isEmpty || domainPerPath else {
         throw DataError(source: file.path, kind: .empty, expected: "entries separated by '%' lines")
       }
-      documents += entries.map { Document(bytes: $0, domain: names.count) }
-      names.append(file.name)
+      if opener[file.name] == nil {
+        opener[file.name] = key
+        names.append(file.name)
+      }
+      let domain = names.firstIndex(of: file.name) ?? 0
+      documents += entries.map { Document(bytes: $0, domain: domain) }
     }
     return try Corpus(documents: documents, domainNames: names, source: paths.joined(separator: ", "))
   }

@@ -25,8 +25,9 @@ public struct ClientData: Sendable {
         corpus = try TextDirectoryReader(domains: perFolder ? .perFolder : .perFile).read(directory: path)
       case .jsonLines(let path, let textField, let domainField):
         corpus = try JSONLinesReader(textField: textField, domainField: domainField).read(path: path)
-      case .fortune(let paths):
-        corpus = try FortuneReader().read(paths: paths)
+      case .fortune(let paths, let perPath, let limit):
+        let read = try FortuneReader(domainPerPath: perPath).read(paths: paths)
+        corpus = try limit.map { try read.sampled(documentsPerDomain: $0, seed: seed) } ?? read
       case .decorQuadratic, .linear, .logistic:
         throw RunError.data("the \(section.source) source feeds the convex tasks, not the language model")
       }

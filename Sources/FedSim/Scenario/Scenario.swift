@@ -51,7 +51,9 @@ public struct DataSection: Sendable, Equatable, Codable {
     case markov(domains: Int, vocabulary: Int, order: Int, concentration: Double, documentsPerDomain: Int, documentLength: Int)
     case textDirectory(path: String, domainPerFolder: Bool)
     case jsonLines(path: String, textField: String, domainField: String)
-    case fortune(paths: [String])
+    /// Fortune files: one domain per file, or per given path (`domain_per: path`, e.g. one language
+    /// per folder), at most `documentsPerDomain` entries of each (a seeded random subset).
+    case fortune(paths: [String], domainPerPath: Bool, documentsPerDomain: Int?)
     /// Decor's synthetic least squares: f_i(x) = ½‖A_i x − b_i‖², A_i = ((i+1)/√n) I, b_i ~ N(0, ζ/(i+1)² I).
     case decorQuadratic(dimension: Int, zeta: Double)
     /// Linear regression with per-client concept shift.

@@ -20,7 +20,8 @@ extension ScenarioDecoder {
     source.rejectKeys(
       ofOtherKinds: [
         "markov": ["domains", "vocabulary", "order", "concentration", "documents_per_domain", "document_length"],
-        "text-dir": ["path", "domain_per"], "jsonl": ["path", "text_field", "domain_field"], "fortune": ["paths"],
+        "text-dir": ["path", "domain_per"], "jsonl": ["path", "text_field", "domain_field"],
+        "fortune": ["paths", "domain_per", "documents_per_domain"],
         "decor-quadratic": ["dimension", "zeta"], "linear": ["dimension", "examples", "noise", "heterogeneity"],
         "logistic": ["dimension", "examples", "heterogeneity", "l2"],
       ], selected: kind)
@@ -52,7 +53,10 @@ extension ScenarioDecoder {
         l2: source.double("l2", default: 1e-3, in: 0...1e6) ?? 1e-3)
     case "fortune":
       let paths = source.strings("paths") ?? ["/usr/share/games/fortunes"]
-      sourceValue = .fortune(paths: paths.map { resolve($0) ?? $0 })
+      sourceValue = .fortune(
+        paths: paths.map { resolve($0) ?? $0 },
+        domainPerPath: (source.choice("domain_per", among: ["file", "path"], default: "file") ?? "file") == "path",
+        documentsPerDomain: source.int("documents_per_domain", default: nil as Int?, in: 1...10_000_000, optional: true))
     default:
       sourceValue = .markov(
         domains: source.int("domains", default: 4, in: 1...1000) ?? 4, vocabulary: source.int("vocabulary", default: 16, in: 2...256) ?? 16,
