@@ -24,7 +24,8 @@ struct DoctorCommand: ParsableCommand {
       return
     }
     let features = CPUFeatures.current
-    print("CPU:        \(report.cpu.isEmpty ? "unknown" : report.cpu) (\(features.vendor), family \(features.family), model \(features.model))")
+    print(
+      "CPU:        \(report.cpu.isEmpty ? "unknown" : report.cpu) (\(features.vendor), family \(features.family), model \(features.model))")
     print("extensions: \(report.features)")
     print("OpenBLAS:   \(report.openblas)")
     print("kernel:     \(report.kernel) (\(KernelLevel(kernel: report.kernel))) — chosen by \(report.source.rawValue)")

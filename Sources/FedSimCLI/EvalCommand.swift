@@ -19,7 +19,9 @@ struct EvalCommand: ParsableCommand {
   @Option(help: "Window length (default: the model's context).") var context: Int?
   @Option(name: .customLong("batch-size"), help: "Windows per forward pass.") var batchSize: Int = 16
   @Option(help: "BLAS threads.") var threads: Int = 1
-  @Flag(help: "Print {\"loss\", \"perplexity\", \"tokens\", \"accuracy\"} as JSON (a non-finite value is null, with \"non_finite\" saying why).")
+  @Flag(
+    help: "Print {\"loss\", \"perplexity\", \"tokens\", \"accuracy\"} as JSON (a non-finite value is null, with \"non_finite\" saying why)."
+  )
   var json = false
 
   func validate() throws {

@@ -55,7 +55,10 @@ struct PopulationBench: ParsableCommand {
     } else {
       print(String(format: "%d registered clients, %d per round, %d workers", clients, perRound, workers))
       print(String(format: "start-up (scenario to first round)  %10.3f s", startup))
-      print(String(format: "one round (median of rounds 2…%d)    %10.4f s  = %.2f ms per 100 sampled clients", rounds - 1, perRoundSeconds, figures["ms_per_100_clients"]!))
+      print(
+        String(
+          format: "one round (median of rounds 2…%d)    %10.4f s  = %.2f ms per 100 sampled clients", rounds - 1, perRoundSeconds,
+          figures["ms_per_100_clients"]!))
       print(String(format: "peak resident memory                %10.1f MB", figures["peak_rss_mb"]!))
     }
   }

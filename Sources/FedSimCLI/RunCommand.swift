@@ -62,7 +62,8 @@ struct RunCommand: ParsableCommand {
             p.round + 1 < p.rounds
             ? String(format: "  ETA %.0fs", p.wallSeconds / Double(p.round + 1) * Double(p.rounds - p.round - 1)) : ""
           let line = String(
-            format: languageModel ? "round %d/%d  sim %.1fs  train loss %.4f%@  sent %@B%@" : "round %d/%d  sim %.1fs  train loss %.4g%@  sent %@B%@",
+            format: languageModel
+              ? "round %d/%d  sim %.1fs  train loss %.4f%@  sent %@B%@" : "round %d/%d  sim %.1fs  train loss %.4g%@  sent %@B%@",
             p.round + 1, p.rounds, p.simulatedTime,
             p.meanTrainLoss, validation, compact(Double(p.bytesSent)), eta)
           if terminal {
@@ -87,7 +88,8 @@ struct RunCommand: ParsableCommand {
         // Said even with --quiet: these numbers must not be read as a clean result.
         log(
           String(
-            format: "warning: the run diverged: %.0f of %d clients had non-finite values (%.0f local updates and %.0f aggregates rejected); its means are not comparable with a clean run's",
+            format:
+              "warning: the run diverged: %.0f of %d clients had non-finite values (%.0f local updates and %.0f aggregates rejected); its means are not comparable with a clean run's",
             summary["diverged_clients"] ?? 0, scenario.clients, summary["non_finite_updates"] ?? 0, summary["non_finite_aggregates"] ?? 0))
       }
     } catch {

@@ -1,4 +1,5 @@
 import CMathShim
+
 /// A reproducible stream of random numbers addressed by (seed, purpose, client, round, step).
 ///
 /// The key is derived from the seed and the purpose; client, round and step fill three counter

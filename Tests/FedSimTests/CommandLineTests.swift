@@ -10,7 +10,8 @@ import Testing
   }
 
   /// Runs fedsim with `arguments` and extra environment; `unset` variables are removed.
-  func run(_ arguments: [String], environment extra: [String: String] = [:], unset: [String] = []) throws -> (status: Int32, output: String) {
+  func run(_ arguments: [String], environment extra: [String: String] = [:], unset: [String] = []) throws -> (status: Int32, output: String)
+  {
     guard let fedsim = Self.fedsim else {
       Issue.record("the fedsim executable is not next to the test binary")
       return (-1, "")

@@ -46,7 +46,8 @@ import Testing
       "9 is out of range, expected an integer in 1...8", nil
     ),
     (
-      "aggregator: {name: fedavgg}\n", 1, 20, "aggregator.name", "'fedavgg' is not one of cdp, comigs, decor, fedavg, gossip, ldp, local, trust",
+      "aggregator: {name: fedavgg}\n", 1, 20, "aggregator.name",
+      "'fedavgg' is not one of cdp, comigs, decor, fedavg, gossip, ldp, local, trust",
       "fedavg"
     ),
     ("devices: {dropout: 1.5}\n", 1, 20, "devices.dropout", "1.5 is out of range, expected a number in [0, 1]", nil),

@@ -33,7 +33,8 @@ import Testing
 
   @Test func edgeListsAreReadAndCheckedByValidate() throws {
     let missing = problem(Self.gossip, ["topology={kind: edges, file: /nonexistent/edges.txt}"])
-    #expect(missing?.path == "topology.file" && missing?.message.contains("/nonexistent/edges.txt") == true, "\(String(describing: missing))")
+    #expect(
+      missing?.path == "topology.file" && missing?.message.contains("/nonexistent/edges.txt") == true, "\(String(describing: missing))")
     let selfLoop = problem(Self.gossip, ["topology={kind: edges, file: \(try edgeFile("0 1\n1 1\n2 3\n3 4\n4 5\n5 0\n"))}"])
     #expect(selfLoop?.message.contains("self-loop") == true, "\(String(describing: selfLoop))")
     let outOfRange = problem(Self.gossip, ["topology={kind: edges, file: \(try edgeFile("0 1\n1 2\n2 3\n3 4\n4 5\n5 9\n"))}"])
@@ -52,7 +53,8 @@ import Testing
     let small = problem(Self.gossip, ["task=lora-lm", "data={source: {kind: markov}, partition: {kind: dirichlet, alpha: 1.0e-305}}"])
     #expect(small?.path == "data.partition.alpha")
     let huge = problem(
-      Self.gossip, ["task=lora-lm", "clients=2", "data={source: {kind: markov}, partition: {kind: mixture, weights: [[1.0e+308, 1.0e+308], [1, 1]]}}"])
+      Self.gossip,
+      ["task=lora-lm", "clients=2", "data={source: {kind: markov}, partition: {kind: mixture, weights: [[1.0e+308, 1.0e+308], [1, 1]]}}"])
     #expect(huge?.path.hasPrefix("data.partition.weights") == true, "\(String(describing: huge))")
     // The library refuses them too, with a typed error rather than a trap.
     var stream = RandomStream(seed: 1, purpose: .data)
@@ -66,7 +68,8 @@ import Testing
     #expect(problem(Self.gossip, ["topology.rows=2"])?.path == "topology.rows")
     #expect(problem(Self.gossip, ["schedule.optimizer.beta1=0.8"])?.path == "schedule.optimizer.beta1")
     #expect(problem(Self.gossip, ["data.source.examples=30"])?.path == "data.source.examples")
-    #expect(problem(Self.gossip, ["task=lora-lm", "data.source={kind: markov}", "model.base={checkpoint: x, dim: 64}"])?.path == "model.base.dim")
+    #expect(
+      problem(Self.gossip, ["task=lora-lm", "data.source={kind: markov}", "model.base={checkpoint: x, dim: 64}"])?.path == "model.base.dim")
   }
 
   @Test func aTorusWithoutRowsIsTheSquarestGrid() throws {

@@ -34,7 +34,8 @@ import Testing
   }
 
   @Test(arguments: [
-    MixtureConfig(experts: 2), MixtureConfig(experts: 3, topK: 2, balanceWeight: 0.5), MixtureConfig(experts: 4, topK: 1, balanceWeight: 0.3),
+    MixtureConfig(experts: 2), MixtureConfig(experts: 3, topK: 2, balanceWeight: 0.5),
+    MixtureConfig(experts: 4, topK: 1, balanceWeight: 0.3),
   ])
   func expertAndRouterGradientsMatchFiniteDifferences(mixture: MixtureConfig) throws {
     let model = try DecoderLM(config: Self.config)
@@ -89,7 +90,9 @@ import Testing
     #expect(abs(workspace.balanceLoss - 1) < 1e-6)
     // The router's gradient is the same with λ = 0.
     let withoutBalance = LoRAConfig(rank: 2, alpha: 4, targets: [.gate, .up, .down], mixture: MixtureConfig(experts: 2, balanceWeight: 0))
-    let plain = Adapter(config: withoutBalance, parameters: ParameterSet(layout: .lora(withoutBalance, model: Self.config), storage: adapter.parameters.storage.copy()))
+    let plain = Adapter(
+      config: withoutBalance,
+      parameters: ParameterSet(layout: .lora(withoutBalance, model: Self.config), storage: adapter.parameters.storage.copy()))
     let without = ParameterSet(layout: plain.parameters.layout)
     let workspace2 = Workspace(config: Self.config, lora: withoutBalance, batchSize: 2, sequenceLength: 8)
     _ = loss(model: model, weights: weights, adapter: plain, workspace: workspace2, tokens: tokens, targets: targets, gradients: without)

@@ -44,6 +44,20 @@ import Testing
     #expect(flat(saved) == afterOriginal)
   }
 
+  /// An optimiser built for some tensors reads and writes only those (CoMiGS's two levels own
+  /// disjoint tensors of one adapter): the others keep their values even with weight decay and
+  /// non-zero gradients.
+  @Test(arguments: [OptimizerConfig.adamW(weightDecay: 0.1), .sgd(momentum: 0.9, weightDecay: 0.1)])
+  func optimisersOwnOnlyTheirTensors(config: OptimizerConfig) {
+    let layout = layout()
+    let gradients = set(layout, [Float](repeating: 0.5, count: 10))
+    let parameters = set(layout, [Float](repeating: 1, count: 10))
+    var onlyMatrix = config.make(for: layout) { $0 == "matrix" }
+    for _ in 0..<3 { onlyMatrix.step(parameters: parameters, gradients: gradients, learningRate: 0.1) }
+    #expect(parameters.values("norm") == [1, 1, 1, 1])
+    #expect(parameters.values("matrix").allSatisfy { $0 != 1 })
+  }
+
   @Test func adamWMatchesTheReferenceUpdate() {
     let layout = layout()
     let p0: [Float] = [0.5, -1, 2, 0.1, -0.3, 0.7, 1, 1, 1, 1]

@@ -91,7 +91,8 @@ public struct MixturePartitioner: Partitioner {
       }
       let sum = vector.reduce(0, +)
       try DataError.require(sum > 0, name, "weights of client \(c)", "all zero", expected: "a positive sum")
-      try DataError.require(sum.isFinite, name, "weights of client \(c)", "a sum of \(sum)", expected: "a finite sum (scale the weights down)")
+      try DataError.require(
+        sum.isFinite, name, "weights of client \(c)", "a sum of \(sum)", expected: "a finite sum (scale the weights down)")
       mixtures[c] = vector.map { $0 / sum }
     }
     return mixtures

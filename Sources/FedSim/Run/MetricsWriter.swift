@@ -39,7 +39,8 @@ final class MetricsWriter {
   }
 
   func finish(
-    summary: [String: Double], status: RunStatus, labels: [String: String] = [:], name: String, traceHash: String, scenarioText: String, resolved: Scenario, overrides: [String],
+    summary: [String: Double], status: RunStatus, labels: [String: String] = [:], name: String, traceHash: String, scenarioText: String,
+    resolved: Scenario, overrides: [String],
     clients: [[String]], trace: String?, adapters: [Adapter]
   ) throws(RunError) {
     do {
@@ -58,7 +59,8 @@ final class MetricsWriter {
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
       try encoder.encode(resolved).write(to: directory.appendingPathComponent("resolved.json"), options: .atomic)
       let csv =
-        (["client,train_size,validation_size,participations,rejected_rounds,final_val_loss,epsilon"] + clients.map { $0.joined(separator: ",") }).joined(
+        (["client,train_size,validation_size,participations,rejected_rounds,final_val_loss,epsilon"]
+        + clients.map { $0.joined(separator: ",") }).joined(
           separator: "\n") + "\n"
       try csv.write(to: directory.appendingPathComponent("clients.csv"), atomically: true, encoding: .utf8)
       try (traceHash + "\n").write(to: directory.appendingPathComponent("trace.hash"), atomically: true, encoding: .utf8)

@@ -81,7 +81,8 @@ final class RoundRecorder {
   func record(
     evaluations: [(client: Int, evaluation: ClientEvaluation)], split: String, round: Int, time: Double, languageModel: Bool
   ) -> [String: JSONValue] {
-    lastEvaluations[split] = Dictionary(uniqueKeysWithValues: evaluations.filter { $0.evaluation.count > 0 }.map { ($0.client, $0.evaluation) })
+    lastEvaluations[split] = Dictionary(
+      uniqueKeysWithValues: evaluations.filter { $0.evaluation.count > 0 }.map { ($0.client, $0.evaluation) })
     for (client, evaluation) in evaluations where evaluation.count > 0 {
       var record: [String: JSONValue] = [
         "kind": .string("client_eval"), "round": .int(round), "client": .int(client), "split": .string(split),

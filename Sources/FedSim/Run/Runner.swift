@@ -339,7 +339,8 @@ public struct Runner {
     try writer.finish(
       summary: summary, status: status,
       labels: [
-        "blas_kernel": blas.kernel, "blas_kernel_source": blas.source.rawValue, "blas_kernel_reason": blas.reason, "openblas": blas.openblas,
+        "blas_kernel": blas.kernel, "blas_kernel_source": blas.source.rawValue, "blas_kernel_reason": blas.reason,
+        "openblas": blas.openblas,
         "cpu": blas.cpu, "cpu_features": blas.features,
       ], name: s.name, traceHash: result.trace.hexDigest, scenarioText: scenarioText, resolved: s,
       overrides: overrides,

@@ -80,7 +80,8 @@ public struct Sweep {
   public func tables(_ summaries: [[[String: Double]]], metrics: [String]) -> (markdown: String, csv: String) {
     var markdown = "| " + (axes.map(\.key) + metrics + ["diverged", "seeds"]).joined(separator: " | ") + " |\n"
     markdown += "|" + String(repeating: "---|", count: axes.count + metrics.count + 2) + "\n"
-    var csv = (axes.map(\.key) + metrics.flatMap { ["\($0)_mean", "\($0)_std"] } + ["diverged", "failed", "seeds"]).joined(separator: ",") + "\n"
+    var csv =
+      (axes.map(\.key) + metrics.flatMap { ["\($0)_mean", "\($0)_std"] } + ["diverged", "failed", "seeds"]).joined(separator: ",") + "\n"
     for (combination, runs) in zip(combinations, summaries) {
       var cells = combination, csvCells = combination
       let failed = runs.filter { $0["failed"] == 1 }.count

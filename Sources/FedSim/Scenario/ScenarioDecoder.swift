@@ -226,7 +226,8 @@ public enum ScenarioDecoder {
       useRSLoRA: lora.bool("rslora", default: false), dropout: Float(lora.double("dropout", default: 0, in: 0...0.99) ?? 0),
       targets: targets.isEmpty ? Set(Projection.allCases) : targets, mixture: mixture)
     if mixture != nil, config.expertTargets.isEmpty {
-      s.reader.report(s["lora"] ?? s.node, "model.lora.targets", "a mixture needs an MLP projection (gate_proj, up_proj, down_proj) among the targets")
+      s.reader.report(
+        s["lora"] ?? s.node, "model.lora.targets", "a mixture needs an MLP projection (gate_proj, up_proj, down_proj) among the targets")
     }
     return ModelSection(base: baseValue, lora: config, convexInit: s.double("init", default: 0, in: -1e6...1e6) ?? 0)
   }

@@ -1,5 +1,5 @@
-import Foundation
 import CBLAS
+import Foundation
 
 /// Whether a matrix operand is used as stored or transposed.
 public enum Transpose: Sendable {

@@ -117,9 +117,11 @@ public enum BLASKernelSelection {
       kernel: probe.reported, source: forced != nil ? .user : .openblas,
       reason: reason
         ?? (forced != nil
-          ? "OPENBLAS_CORETYPE=\(forced!) is set in the environment" : "OpenBLAS's own choice (BLASKernelSelection.configure() was not called)")
-        + (probe.passed ? "; self-test passed" : "; SELF-TEST FAILED"),
-      probes: [probe], warnings: probe.passed ? [] : ["the \(probe.reported) kernel failed its self-test (max relative error \(probe.maxError))"])
+          ? "OPENBLAS_CORETYPE=\(forced!) is set in the environment"
+          : "OpenBLAS's own choice (BLASKernelSelection.configure() was not called)")
+          + (probe.passed ? "; self-test passed" : "; SELF-TEST FAILED"),
+      probes: [probe],
+      warnings: probe.passed ? [] : ["the \(probe.reported) kernel failed its self-test (max relative error \(probe.maxError))"])
     return report(decision, loaded: probe)
   }
 
@@ -134,7 +136,9 @@ public enum BLASKernelSelection {
 
   /// Runs this program as a probe child with OPENBLAS_CORETYPE = `kernel`.
   static func probeInChild(_ kernel: String) -> KernelProbe {
-    let failed = { (why: String) in KernelProbe(requested: kernel, reported: "", passed: false, maxError: .infinity, gflops: 0, failure: why) }
+    let failed = { (why: String) in
+      KernelProbe(requested: kernel, reported: "", passed: false, maxError: .infinity, gflops: 0, failure: why)
+    }
     guard let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else {
       return failed("cannot find this program (/proc/self/exe) to test the kernel in a child process")
     }
@@ -152,7 +156,8 @@ public enum BLASKernelSelection {
     let data = output.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     guard process.terminationReason == .exit, process.terminationStatus == 0 else {
-      return failed("the probe crashed (\(process.terminationReason == .uncaughtSignal ? "signal" : "status") \(process.terminationStatus))")
+      return failed(
+        "the probe crashed (\(process.terminationReason == .uncaughtSignal ? "signal" : "status") \(process.terminationStatus))")
     }
     let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last { $0.hasPrefix("{") }
     guard let line, let probe = try? decoder().decode(KernelProbe.self, from: Data(line.utf8)) else {

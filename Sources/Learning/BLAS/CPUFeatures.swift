@@ -1,5 +1,5 @@
-import Foundation
 import CBLAS
+import Foundation
 
 /// What the processor can do, read with CPUID (x86-64). Vector extensions count only when the
 /// operating system saves their registers (XCR0), as OpenBLAS itself requires. On other

@@ -30,10 +30,11 @@ public enum KernelSelfTest {
   public static let tolerance = 8 * 257 * 0x1p-24
 
   /// A GEMM with `gemm`'s signature (the self-test's subject; tests pass deliberately broken ones).
-  public typealias GEMM = @Sendable (
-    Transpose, Transpose, Int, Int, Int, Float, UnsafePointer<Float>, Int, UnsafePointer<Float>, Int, Float, UnsafeMutablePointer<Float>,
-    Int
-  ) -> Void
+  public typealias GEMM =
+    @Sendable (
+      Transpose, Transpose, Int, Int, Int, Float, UnsafePointer<Float>, Int, UnsafePointer<Float>, Int, Float, UnsafeMutablePointer<Float>,
+      Int
+    ) -> Void
 
   /// OpenBLAS's SGEMM.
   public static let openBLAS: GEMM = { ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc in
@@ -97,7 +98,9 @@ public enum KernelSelfTest {
       a.withUnsafeBufferPointer { a in
         b.withUnsafeBufferPointer { b in
           c.withUnsafeMutableBufferPointer { c in
-            gemm(.none, .none, m: size, n: size, k: size, a: a.baseAddress!, lda: size, b: b.baseAddress!, ldb: size, c: c.baseAddress!, ldc: size)
+            gemm(
+              .none, .none, m: size, n: size, k: size, a: a.baseAddress!, lda: size, b: b.baseAddress!, ldb: size, c: c.baseAddress!,
+              ldc: size)
           }
         }
       }

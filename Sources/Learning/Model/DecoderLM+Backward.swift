@@ -48,25 +48,25 @@ extension DecoderLM {
       if let adapter, adapter.config.mixture != nil {
         mixtureBackward(layer: layer, weights: weights, adapter: adapter, workspace: ws, gradients: gradients.adapter)
       } else {
-      linearBackward(
-        dy: ws.dResidual, x: act, weight: weight(.down), dx: ws.dAct, dWeight: dWeight(.down),
-        rows: rows, inputs: f, outputs: d, accumulate: false, lora: lora(layer, .down),
-        hiddenScratch: ws.dLoraHidden, scratch: ws.dDropped)
-      swiGLUBackward(packed: gateUp, dOut: ws.dAct, dPacked: ws.dGateUp, rows: rows, width: f)
-      // dNorm2 = [dGate | dUp] · [Wgate; Wup] (and the weight gradients) in one product when fused.
-      let fusedGateUp = areContiguous([weight(.gate), weight(.up)], counts: [f * d, f * d])
-      if fusedGateUp {
-        gemm(.none, .none, m: rows, n: d, k: 2 * f, a: ws.dGateUp, lda: 2 * f, b: weight(.gate), ldb: d, c: ws.dNorm, ldc: d)
-        if let dW = dWeight(.gate) {
-          gemm(.transposed, .none, m: 2 * f, n: d, k: rows, a: ws.dGateUp, lda: 2 * f, b: norm2, ldb: d, beta: 1, c: dW, ldc: d)
-        }
-      }
-      for (index, (projection, dOut)) in [(Projection.gate, ws.dGateUp), (.up, ws.dGateUp + f)].enumerated() {
         linearBackward(
-          dy: dOut, gradientStride: 2 * f, x: norm2, weight: weight(projection), dx: ws.dNorm,
-          dWeight: dWeight(projection), rows: rows, inputs: d, outputs: f, accumulate: index > 0,
-          includeBase: !fusedGateUp, lora: lora(layer, projection), hiddenScratch: ws.dLoraHidden, scratch: ws.dDropped)
-      }
+          dy: ws.dResidual, x: act, weight: weight(.down), dx: ws.dAct, dWeight: dWeight(.down),
+          rows: rows, inputs: f, outputs: d, accumulate: false, lora: lora(layer, .down),
+          hiddenScratch: ws.dLoraHidden, scratch: ws.dDropped)
+        swiGLUBackward(packed: gateUp, dOut: ws.dAct, dPacked: ws.dGateUp, rows: rows, width: f)
+        // dNorm2 = [dGate | dUp] · [Wgate; Wup] (and the weight gradients) in one product when fused.
+        let fusedGateUp = areContiguous([weight(.gate), weight(.up)], counts: [f * d, f * d])
+        if fusedGateUp {
+          gemm(.none, .none, m: rows, n: d, k: 2 * f, a: ws.dGateUp, lda: 2 * f, b: weight(.gate), ldb: d, c: ws.dNorm, ldc: d)
+          if let dW = dWeight(.gate) {
+            gemm(.transposed, .none, m: 2 * f, n: d, k: rows, a: ws.dGateUp, lda: 2 * f, b: norm2, ldb: d, beta: 1, c: dW, ldc: d)
+          }
+        }
+        for (index, (projection, dOut)) in [(Projection.gate, ws.dGateUp), (.up, ws.dGateUp + f)].enumerated() {
+          linearBackward(
+            dy: dOut, gradientStride: 2 * f, x: norm2, weight: weight(projection), dx: ws.dNorm,
+            dWeight: dWeight(projection), rows: rows, inputs: d, outputs: f, accumulate: index > 0,
+            includeBase: !fusedGateUp, lora: lora(layer, projection), hiddenScratch: ws.dLoraHidden, scratch: ws.dDropped)
+        }
       }
       rmsNormBackward(
         x: mid, weight: weights.pointer(LlamaNames.mlpNorm(layer)), rstd: ws.rstd2 + s * rows,

@@ -168,7 +168,8 @@ extension DecoderLM {
       linearBackward(
         dy: dOutExpert, x: buffers.act(s, expert), weight: weight(.down), dx: ws.dAct, dWeight: nil, rows: rows, inputs: f, outputs: d,
         accumulate: false,
-        lora: expertAttachment(adapter, gradients: gradients, workspace: ws, layer: layer, expert: expert, projection: .down, training: true),
+        lora: expertAttachment(
+          adapter, gradients: gradients, workspace: ws, layer: layer, expert: expert, projection: .down, training: true),
         hiddenScratch: ws.dLoraHidden, scratch: ws.dDropped)
       swiGLUBackward(packed: buffers.gateUp(s, expert), dOut: ws.dAct, dPacked: ws.dGateUp, rows: rows, width: f)
       for i in 0..<(rows * 2 * f) { dGateUpSum[i] += ws.dGateUp[i] }

@@ -31,7 +31,8 @@ final class MixtureBuffers: @unchecked Sendable {
 
   let rows: Int, d: Int, f: Int, rank: Int, inputWidth: Int
 
-  init(mixture: MixtureConfig, targets: [Projection], config: ModelConfig, rank: Int, dropout: Bool, rows: Int, slots: Int, backward: Bool) {
+  init(mixture: MixtureConfig, targets: [Projection], config: ModelConfig, rank: Int, dropout: Bool, rows: Int, slots: Int, backward: Bool)
+  {
     self.mixture = mixture
     experts = mixture.experts
     self.targets = targets

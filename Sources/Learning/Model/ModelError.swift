@@ -30,7 +30,8 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
     case .badBatch(let message):
       return "bad batch: \(message)"
     case .nonFinite(let step, let what):
-      return "training diverged at step \(step): \(what) is not finite (the parameters were left as they were before that step; lower the learning rate or clip gradients)"
+      return
+        "training diverged at step \(step): \(what) is not finite (the parameters were left as they were before that step; lower the learning rate or clip gradients)"
     }
   }
 }

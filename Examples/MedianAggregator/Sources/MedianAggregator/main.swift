@@ -14,10 +14,12 @@ do { scenario = try ScenarioDecoder.decode(contentsOf: url) } catch {
   exit(1)
 }
 let out = URL(fileURLWithPath: CommandLine.arguments.dropFirst().first ?? NSTemporaryDirectory() + "median-run-\(UUID().uuidString)")
-let runner = Runner(scenario: scenario, scenarioText: text, overrides: [], workers: 2, output: out,
-                    cacheDirectory: URL(fileURLWithPath: NSTemporaryDirectory() + "fedsim-cache"))
+let runner = Runner(
+  scenario: scenario, scenarioText: text, overrides: [], workers: 2, output: out,
+  cacheDirectory: URL(fileURLWithPath: NSTemporaryDirectory() + "fedsim-cache"))
 do {
-  let summary = try runner.run(log: { print($0) }, progress: { print("round \($0.round + 1)/\($0.rounds)  train loss \($0.meanTrainLoss)") })
+  let summary = try runner.run(
+    log: { print($0) }, progress: { print("round \($0.round + 1)/\($0.rounds)  train loss \($0.meanTrainLoss)") })
   print("aggregator \(scenario.aggregator.name): final mean validation loss \(summary["final_mean_val_loss"] ?? .nan) → \(out.path)")
 } catch {
   print("error: \(error)")

@@ -113,7 +113,8 @@ final class ConvexPopulation: @unchecked Sendable {
       return split(
         .linearSynthetic(client: client, examples: examples, dimension: dimension, noise: noise, heterogeneity: heterogeneity, seed: seed))
     case .logistic(let dimension, let examples, let heterogeneity, let l2):
-      return split(.logisticSynthetic(client: client, examples: examples, dimension: dimension, heterogeneity: heterogeneity, l2: l2, seed: seed))
+      return split(
+        .logisticSynthetic(client: client, examples: examples, dimension: dimension, heterogeneity: heterogeneity, l2: l2, seed: seed))
     default:
       preconditionFailure("convex populations are built for convex sources only (checked when the run starts)")
     }
