@@ -34,7 +34,7 @@ struct DoctorCommand: ParsableCommand {
       String(
         format: "self-test:  %@ (max relative error %.2e, tolerance %.2e)", report.selfTestPassed ? "passed" : "FAILED", report.maxError,
         KernelSelfTest.tolerance))
-    print(String(format: "SGEMM:      %.1f GFLOP/s on 1 thread (512³)", report.sgemmGFLOPs))
+    print(String(format: "SGEMM:      %.1f GFLOP/s on %d BLAS thread(s) (512³)", report.sgemmGFLOPs, report.sgemmThreads))
     print("threads:    \(ProcessInfo.processInfo.activeProcessorCount) cores; runs use one BLAS thread per worker")
     for probe in report.probes.dropFirst() {
       let outcome = probe.usable ? "passed" : "not used: \(probe.failure ?? "max relative error \(probe.maxError), ran \(probe.reported)")"

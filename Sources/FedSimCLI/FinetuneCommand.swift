@@ -9,7 +9,8 @@ struct FinetuneCommand: ParsableCommand {
 
   @Option(help: "Base model directory (FedSim checkpoint or Hugging Face Llama).") var model: String
   @Option(help: "Text to fine-tune on (bytes are tokens).") var text: String
-  @Option(help: "Output adapter directory.") var out: String
+  @Option(help: "Output adapter directory (an existing one is refused unless --force).") var out: String
+  @Flag(help: "Replace the adapter files in an existing --out directory.") var force = false
   @Option(help: "LoRA rank.") var rank: Int = 8
   @Option(help: "LoRA alpha.") var alpha: Float = 16
   @Flag(help: "Scale by alpha/√r (rsLoRA) instead of alpha/r.") var rslora = false
@@ -19,6 +20,7 @@ struct FinetuneCommand: ParsableCommand {
 
   func run() throws {
     BLAS.threads = training.threads
+    try refuseExisting(out, force: force)
     let (config, weights) = try ModelCheckpoint.load(from: URL(fileURLWithPath: model))
     let lm = try DecoderLM(config: config)
     let lora = LoRAConfig(rank: rank, alpha: alpha, useRSLoRA: rslora, dropout: dropout, targets: try parseTargets(targets))

@@ -8,7 +8,8 @@ struct PretrainCommand: ParsableCommand {
     abstract: "Train a base model (all parameters) on a text corpus and save it as config.json + model.safetensors.")
 
   @Option(help: "Text corpus (bytes are tokens).") var corpus: String
-  @Option(help: "Output directory.") var out: String
+  @Option(help: "Output directory (an existing one is refused unless --force).") var out: String
+  @Flag(help: "Replace the model files in an existing --out directory.") var force = false
   @Option(help: "Model size: nano, micro or mini (overridable below).") var config: String = "nano"
   @Option(help: "Override the width.") var dim: Int?
   @Option(help: "Override the number of blocks.") var layers: Int?
@@ -21,6 +22,7 @@ struct PretrainCommand: ParsableCommand {
 
   func run() throws {
     BLAS.threads = training.threads
+    try refuseExisting(out, force: force)
     guard var modelConfig = ModelConfig.presets[config] else {
       throw ValidationError(
         "--config: unknown model '\(config)', expected one of \(ModelConfig.presets.keys.sorted().joined(separator: ", "))")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Learning
 import Foundation
 import Graphs
 import Privacy
@@ -277,15 +278,30 @@ func parseGraphSpec(_ spec: String) throws -> (Graph, String) {
     guard let value = Int(text) else { throw ValidationError("--graph '\(spec)': \(what) '\(text)' is not an integer") }
     return value
   }
+  // The accountant works on dense n × n matrices (a few of them): refuse what cannot fit before
+  // building anything.
+  func fits(_ n: Int) throws -> Int {
+    let (square, overflow) = n.multipliedReportingOverflow(by: n)
+    let bytes = overflow ? nil : square.multipliedReportingOverflow(by: 24).overflow ? nil : square * 24
+    guard let bytes, bytes <= ModelConfig.memoryLimit else {
+      throw ValidationError(
+        "--graph '\(spec)': the accountant needs dense \(n) × \(n) matrices, about \(bytes.map { String(format: "%.3g GB", Double($0) / 1e9) } ?? "more than 2⁶³ bytes"), more than this machine's \(String(format: "%.3g GB", Double(ModelConfig.memoryLimit) / 1e9))"
+      )
+    }
+    return n
+  }
   do {
     switch kind {
-    case "ring": return (try Graph.ring(n: integer(rest[...], "N")), spec)
-    case "complete": return (try Graph.complete(n: integer(rest[...], "N")), spec)
-    case "star": return (try Graph.star(n: integer(rest[...], "N")), spec)
+    case "ring": return (try Graph.ring(n: fits(integer(rest[...], "N"))), spec)
+    case "complete": return (try Graph.complete(n: fits(integer(rest[...], "N"))), spec)
+    case "star": return (try Graph.star(n: fits(integer(rest[...], "N"))), spec)
     case "torus":
       let sides = rest.split(separator: "x", omittingEmptySubsequences: false)
       guard sides.count == 2 else { throw ValidationError("--graph '\(spec)': expected torus:PxQ, e.g. torus:4x4") }
-      return (try Graph.torus(rows: integer(sides[0], "P"), columns: integer(sides[1], "Q")), spec)
+      let (rows, columns) = (try integer(sides[0], "P"), try integer(sides[1], "Q"))
+      let (n, overflow) = rows.multipliedReportingOverflow(by: columns)
+      _ = try fits(overflow ? Int.max : n)
+      return (try Graph.torus(rows: rows, columns: columns), spec)
     case "erdos-renyi":
       let parts = rest.split(separator: ":", omittingEmptySubsequences: false)
       guard parts.count == 3 else { throw ValidationError("--graph '\(spec)': expected erdos-renyi:N:P:SEED, e.g. erdos-renyi:64:0.1:1") }
@@ -294,7 +310,7 @@ func parseGraphSpec(_ spec: String) throws -> (Graph, String) {
         throw ValidationError("--graph '\(spec)': SEED '\(parts[2])' is not a non-negative integer")
       }
       var random = RandomStream(seed: seed, purpose: .graph)
-      return (try Graph.erdosRenyi(n: integer(parts[0], "N"), p: p, using: &random), spec)
+      return (try Graph.erdosRenyi(n: fits(integer(parts[0], "N")), p: p, using: &random), spec)
     case "edges":
       guard !rest.isEmpty else { throw ValidationError("--graph '\(spec)': expected edges:FILE") }
       return (try EdgeList.read(path: rest), spec)

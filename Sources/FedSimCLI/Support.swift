@@ -143,3 +143,10 @@ func runTraining(_ trainer: Trainer, train: TokenWindows, validation: TokenWindo
     throw ValidationError("training diverged: tensor \(bad) holds non-finite values; nothing was saved")
   }
 }
+
+/// Refuses to write into an existing output path unless `force`: a user's earlier model or
+/// adapter is never replaced by accident (checked before any work starts).
+func refuseExisting(_ path: String, force: Bool) throws {
+  guard !force, FileManager.default.fileExists(atPath: path) else { return }
+  throw ValidationError("--out \(path) already exists: choose another directory or pass --force to replace its files")
+}

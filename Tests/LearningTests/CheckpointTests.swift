@@ -101,8 +101,12 @@ import Testing
     for (name, shape, values) in tensors { writer.add(name, shape: shape, values: values) }
     var data = writer.encoded()
     if let dtypeOverride {
-      let text = String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\"F32\"", with: "\"\(dtypeOverride)\"")
-      data = Data(text.utf8)
+      // Rewrite the JSON header only (same length: "F32" → a three-letter dtype), not the data.
+      precondition(dtypeOverride.utf8.count == 3)
+      let headerLength = Int(data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+      let header = String(decoding: data[8..<(8 + headerLength)], as: UTF8.self)
+        .replacingOccurrences(of: "\"F32\"", with: "\"\(dtypeOverride)\"")
+      data = data.prefix(8) + Data(header.utf8) + data.dropFirst(8 + headerLength)
     }
     try data.write(to: url)
   }

@@ -18,8 +18,9 @@ public struct BLASKernelReport: Sendable, Codable, Equatable {
   public var openblas: String
   public var selfTestPassed: Bool
   public var maxError: Double
-  /// Single-thread SGEMM throughput of the kernel in use, GFLOP/s.
+  /// SGEMM throughput of the kernel in use, GFLOP/s, on `sgemmThreads` BLAS threads.
   public var sgemmGFLOPs: Double
+  public var sgemmThreads: Int
   public var warnings: [String]
   /// The probes run to decide (the loaded kernel's first).
   public var probes: [KernelProbe]
@@ -27,8 +28,8 @@ public struct BLASKernelReport: Sendable, Codable, Equatable {
   /// One line for logs: "Haswell kernel (reason); CPU …; SGEMM … GFLOP/s".
   public var line: String {
     String(
-      format: "BLAS: OpenBLAS %@ kernel — %@; CPU %@ (%@); SGEMM %.0f GFLOP/s on 1 thread", kernel, reason, cpu.isEmpty ? "unknown" : cpu,
-      features, sgemmGFLOPs)
+      format: "BLAS: OpenBLAS %@ kernel — %@; CPU %@ (%@); SGEMM %.0f GFLOP/s on %d thread%@", kernel, reason,
+      cpu.isEmpty ? "unknown" : cpu, features, sgemmGFLOPs, sgemmThreads, sgemmThreads == 1 ? "" : "s")
   }
 }
 
@@ -84,10 +85,10 @@ public enum BLASKernelSelection {
       if decision.kernel.lowercased() != BLAS.coreName.lowercased() {
         decision.warnings.append("asked OpenBLAS for \(decision.kernel) but it runs \(BLAS.coreName)")
       }
-      return state.set(report(decision, loaded: KernelSelfTest.probeLoaded()))
+      return state.set(report(decision, loaded: KernelSelfTest.probeLoaded(), threads: 1))
     }
     if environment[switchVariable] == "off" {
-      return state.set(inProcessReport(reason: "kernel selection is off (FEDSIM_BLAS_SELECTION=off)"))
+      return state.set(inProcessReport(reason: "kernel selection is off (FEDSIM_BLAS_SELECTION=off)", singleThread: true))
     }
     let loaded = BLAS.coreName
     let decision = KernelDecision.decide(
@@ -99,19 +100,21 @@ public enum BLASKernelSelection {
       var kept = decision
       kept.warnings.append("could not restart with \(decision.kernel) (\(failure)); running \(loaded)")
       kept.kernel = loaded
-      return state.set(report(kept, loaded: decision.probes[0]))
+      return state.set(report(kept, loaded: decision.probes[0], threads: 1))
     }
-    return state.set(report(decision, loaded: decision.probes[0]))
+    return state.set(report(decision, loaded: decision.probes[0], threads: 1))
   }
 
   /// This process's report: `configure()`'s, or — when it was not called (tests, a library user
   /// who did not) — the loaded kernel's, tested in this process without switching.
   public static var current: BLASKernelReport {
-    state.get() ?? state.set(inProcessReport(reason: nil))
+    // Computed once, under the lock (concurrent first callers wait), without touching OpenBLAS's
+    // process-wide thread count: other threads may be running BLAS.
+    state.getOrSet { inProcessReport(reason: nil, singleThread: false) }
   }
 
-  static func inProcessReport(reason: String?) -> BLASKernelReport {
-    let probe = KernelSelfTest.probeLoaded()
+  static func inProcessReport(reason: String?, singleThread: Bool) -> BLASKernelReport {
+    let probe = KernelSelfTest.probeLoaded(singleThread: singleThread)
     let forced = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"]
     let decision = KernelDecision(
       kernel: probe.reported, source: forced != nil ? .user : .openblas,
@@ -122,15 +125,15 @@ public enum BLASKernelSelection {
           + (probe.passed ? "; self-test passed" : "; SELF-TEST FAILED"),
       probes: [probe],
       warnings: probe.passed ? [] : ["the \(probe.reported) kernel failed its self-test (max relative error \(probe.maxError))"])
-    return report(decision, loaded: probe)
+    return report(decision, loaded: probe, threads: singleThread ? 1 : BLAS.threads)
   }
 
-  static func report(_ decision: KernelDecision, loaded: KernelProbe) -> BLASKernelReport {
+  static func report(_ decision: KernelDecision, loaded: KernelProbe, threads: Int) -> BLASKernelReport {
     let features = CPUFeatures.current
     let config = BLAS.config
     return BLASKernelReport(
       kernel: BLAS.coreName, source: decision.source, reason: decision.reason, cpu: features.brand, features: features.summary,
-      openblas: config, selfTestPassed: loaded.passed, maxError: loaded.maxError, sgemmGFLOPs: loaded.gflops,
+      openblas: config, selfTestPassed: loaded.passed, maxError: loaded.maxError, sgemmGFLOPs: loaded.gflops, sgemmThreads: threads,
       warnings: decision.warnings, probes: decision.probes)
   }
 
@@ -199,5 +202,15 @@ final class ReportBox: @unchecked Sendable {
     defer { lock.unlock() }
     report = value
     return value
+  }
+
+  /// The report, computed by `make` under the lock if there is none yet.
+  func getOrSet(_ make: () -> BLASKernelReport) -> BLASKernelReport {
+    lock.lock()
+    defer { lock.unlock() }
+    if let report { return report }
+    let made = make()
+    report = made
+    return made
   }
 }

@@ -73,6 +73,10 @@ public struct SafetensorsFile: Sendable {
     guard bytes.count >= 8 else { throw .truncated(path: path, reason: "\(bytes.count) bytes, the header length alone takes 8") }
     var headerLength: UInt64 = 0
     for i in 0..<8 { headerLength |= UInt64(bytes[bytes.startIndex + i]) << (8 * UInt64(i)) }
+    // The format's reference implementation refuses headers above 100 MB: so do we, before reading one.
+    guard headerLength <= 100_000_000 else {
+      throw .invalidHeader(path: path, reason: "a header of \(headerLength) bytes exceeds the 100 MB limit")
+    }
     guard headerLength <= UInt64(bytes.count - 8) else {
       throw .truncated(path: path, reason: "header of \(headerLength) bytes but only \(bytes.count - 8) follow")
     }
@@ -83,6 +87,10 @@ public struct SafetensorsFile: Sendable {
       throw .invalidHeader(path: path, reason: "not JSON (\(error.localizedDescription))")
     }
     guard let header = json as? [String: Any] else { throw .invalidHeader(path: path, reason: "not a JSON object") }
+    // JSON objects may repeat a key, and the parser keeps one silently: refuse repeated names.
+    if let repeated = Self.repeatedTopLevelKey(Array(headerData)) {
+      throw .invalidHeader(path: path, reason: "tensor '\(repeated)' appears more than once")
+    }
     let dataLength = bytes.count - 8 - Int(headerLength)
     var tensors: [String: TensorInfo] = [:]
     var metadata: [String: String] = [:]
@@ -108,20 +116,74 @@ public struct SafetensorsFile: Sendable {
       guard offsets[1] <= dataLength else {
         throw .truncated(path: path, reason: "tensor '\(name)' ends at byte \(offsets[1]) of a \(dataLength)-byte data section")
       }
-      let elements = shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).partialValue }
-      guard elements * dtype.byteCount == offsets[1] - offsets[0] else {
+      var size: Int? = dtype.byteCount
+      for dimension in shape {
+        guard let current = size else { break }
+        let (product, overflow) = current.multipliedReportingOverflow(by: dimension)
+        size = overflow ? nil : product
+      }
+      guard let size else {
+        throw .invalidHeader(path: path, reason: "tensor '\(name)' of shape \(shape) has more bytes than a 64-bit size can count")
+      }
+      guard size == offsets[1] - offsets[0] else {
         throw .invalidHeader(
           path: path,
-          reason:
-            "tensor '\(name)' of shape \(shape) and dtype \(dtypeName) needs \(elements * dtype.byteCount) bytes, data_offsets give \(offsets[1] - offsets[0])"
+          reason: "tensor '\(name)' of shape \(shape) and dtype \(dtypeName) needs \(size) bytes, data_offsets give \(offsets[1] - offsets[0])"
         )
       }
       tensors[name] = TensorInfo(dtype: dtype, shape: shape, range: offsets[0]..<offsets[1])
+    }
+    // The tensors must tile the data section: no overlap, no gap, nothing after the last.
+    var next = 0
+    for (name, info) in tensors.sorted(by: { ($0.value.range.lowerBound, $0.value.range.upperBound) < ($1.value.range.lowerBound, $1.value.range.upperBound) }) {
+      guard info.range.lowerBound == next else {
+        throw .invalidHeader(
+          path: path,
+          reason: info.range.lowerBound < next
+            ? "tensor '\(name)' overlaps the previous one (starts at byte \(info.range.lowerBound), before \(next))"
+            : "bytes \(next)..<\(info.range.lowerBound) before tensor '\(name)' belong to no tensor")
+      }
+      next = info.range.upperBound
+    }
+    guard next == dataLength else {
+      throw .invalidHeader(path: path, reason: "bytes \(next)..<\(dataLength) after the last tensor belong to no tensor")
     }
     self.tensors = tensors
     self.metadata = metadata
     self.data = bytes
     self.dataStart = start + Int(headerLength)
+  }
+
+  /// The first key that appears twice at the top level of a JSON object, scanning the text (the
+  /// JSON parser keeps only one of them).
+  static func repeatedTopLevelKey(_ json: [UInt8]) -> String? {
+    var depth = 0, index = 0, seen = Set<String>()
+    var expectingKey = false
+    while index < json.count {
+      let byte = json[index]
+      switch byte {
+      case UInt8(ascii: "{"), UInt8(ascii: "["):
+        depth += 1
+        expectingKey = byte == UInt8(ascii: "{") && depth == 1
+      case UInt8(ascii: "}"), UInt8(ascii: "]"):
+        depth -= 1
+      case UInt8(ascii: ","):
+        expectingKey = depth == 1
+      case UInt8(ascii: "\""):
+        // A string: find its end, skipping escapes.
+        var end = index + 1
+        while end < json.count && json[end] != UInt8(ascii: "\"") { end += json[end] == UInt8(ascii: "\\") ? 2 : 1 }
+        if depth == 1 && expectingKey {
+          let key = String(decoding: json[(index + 1)..<min(end, json.count)], as: UTF8.self)
+          if !seen.insert(key).inserted { return key }
+          expectingKey = false
+        }
+        index = end
+      default: break
+      }
+      index += 1
+    }
+    return nil
   }
 
   private static func integers(_ values: [Any]) -> [Int]? {

@@ -42,7 +42,7 @@ public struct LoRAConfig: Codable, Sendable, Equatable, Hashable {
   public var expertTargets: [Projection] { mixture == nil ? [] : orderedTargets.filter(\.isMLP) }
 
   public func validate() throws(ModelError) {
-    if rank <= 0 { throw .invalidConfig(field: "r", value: "\(rank)", expected: "a positive integer") }
+    if rank <= 0 || rank > 65_536 { throw .invalidConfig(field: "r", value: "\(rank)", expected: "an integer in 1…65536") }
     if !(alpha > 0) { throw .invalidConfig(field: "lora_alpha", value: "\(alpha)", expected: "a positive number") }
     if !(dropout >= 0 && dropout < 1) {
       throw .invalidConfig(field: "lora_dropout", value: "\(dropout)", expected: "a probability in [0, 1)")

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Hyper-parameters of a Llama-style decoder (Touvron et al. 2023; Hugging Face `LlamaConfig`).
 public struct ModelConfig: Codable, Sendable, Equatable, Hashable {
   /// Number of token ids (256 bytes + BOS/EOS/PAD for the byte tokenizer).
@@ -58,7 +60,57 @@ public struct ModelConfig: Codable, Sendable, Equatable, Hashable {
     try require(contextLength > 0, "max_position_embeddings", contextLength, "a positive integer")
     if !(normEps > 0) { throw .invalidConfig(field: "rms_norm_eps", value: "\(normEps)", expected: "a positive number") }
     if !(ropeTheta > 0) { throw .invalidConfig(field: "rope_theta", value: "\(ropeTheta)", expected: "a positive number") }
+    // Sizes read from a file are checked before anything is allocated (or looped over).
+    let limit = ModelConfig.memoryLimit
+    guard let bytes = estimatedBytes, bytes <= limit else {
+      throw .invalidConfig(
+        field: "size",
+        value:
+          "vocab_size \(vocabSize), hidden_size \(dim), num_hidden_layers \(layers), intermediate_size \(ffnDim), max_position_embeddings \(contextLength)",
+        expected:
+          "a model whose weights fit in memory: these need \(estimatedBytes.map(Self.gigabytes) ?? "more than 2⁶³ bytes"), this machine has \(Self.gigabytes(limit))"
+      )
+    }
   }
+
+  /// Bytes of the Float32 weights and the rotary tables, computed with overflow checks (nil when
+  /// the count does not fit in an Int).
+  public var estimatedBytes: Int? {
+    func product(_ factors: Int...) -> Int? {
+      var result = 1
+      for factor in factors {
+        let (value, overflow) = result.multipliedReportingOverflow(by: factor)
+        if overflow { return nil }
+        result = value
+      }
+      return result
+    }
+    func sum(_ terms: Int?...) -> Int? {
+      var result = 0
+      for term in terms {
+        guard let term else { return nil }
+        let (value, overflow) = result.addingReportingOverflow(term)
+        if overflow { return nil }
+        result = value
+      }
+      return result
+    }
+    let kv = product(kvHeads, dim / max(heads, 1))
+    let perLayer = sum(product(2, dim, dim), kv.flatMap { product(2, $0, dim) }, product(3, dim, ffnDim), product(2, dim))
+    let embeddings = product(tiedEmbeddings ? 1 : 2, vocabSize, dim)
+    let rotary = product(contextLength, dim / max(heads, 1))
+    guard let floats = sum(perLayer.flatMap { product(layers, $0) }, embeddings, dim, rotary) else { return nil }
+    return product(floats, 4)
+  }
+
+  /// What a model may take: the machine's physical memory (`FEDSIM_MAX_MEMORY` bytes, when set, lowers it).
+  public static var memoryLimit: Int {
+    let physical = Int(clamping: ProcessInfo.processInfo.physicalMemory)
+    guard let text = ProcessInfo.processInfo.environment["FEDSIM_MAX_MEMORY"], let bytes = Int(text), bytes > 0 else { return physical }
+    return min(physical, bytes)
+  }
+
+  static func gigabytes(_ bytes: Int) -> String { String(format: "%.3g GB", Double(bytes) / 1e9) }
 
   /// Number of parameters of the base model.
   public var parameterCount: Int { ParameterLayout.llama(self).totalCount }
