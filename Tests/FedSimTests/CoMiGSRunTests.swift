@@ -104,6 +104,25 @@ import Testing
     #expect(twoG - oneOne == oneOne - twoS)
   }
 
+  /// System heterogeneity: clients with 2, 3 and 2 experts share the same generalists; a
+  /// client's missing specialist is never trained, the others' are.
+  @Test func clientsMayHoldDifferentNumbersOfSpecialists() throws {
+    let outcome = try run(["model.mixture={experts_per_client: [2, 3, 2], generalists: 1}"])
+    let adapters = try (0..<3).map { try outcome.adapter($0) }
+    let mixture = MixtureConfig(experts: 3, generalists: 1)
+    let extra = MixtureNames.b(0, expert: 2, .down, mixture)
+    #expect(adapters[0].activeExperts == 2 && adapters[1].activeExperts == 3)
+    #expect(adapters[0].parameters.values(extra).allSatisfy { $0 == 0 })  // B starts at 0 and stays
+    #expect(adapters[1].parameters.values(extra).contains { $0 != 0 })
+    let generalist = MixtureNames.a(1, expert: 0, .up, mixture)
+    #expect(adapters[0].parameters.values(generalist) == adapters[2].parameters.values(generalist))
+    #expect(adapters[0].parameters.values(generalist) == adapters[1].parameters.values(generalist))
+    let plain = try run(["schedule.rounds=1"]).metrics, mixed = try run(["schedule.rounds=1", "model.mixture={experts_per_client: [2, 3, 2]}"]).metrics
+    func bytes(_ m: String) -> String? { m.range(of: #""bytes_up": [0-9]+"#, options: .regularExpression).map { String(m[$0]) } }
+    #expect(bytes(plain) == bytes(mixed))
+    #expect(throws: ScenarioError.self) { try ScenarioDecoder.decode(Self.text, file: "c.yaml", overrides: ["model.mixture={experts_per_client: [2, 3]}"]) }
+  }
+
   @Test func comigsNeedsAMixture() {
     #expect(throws: ScenarioError.self) {
       try ScenarioDecoder.decode(Self.text.replacingOccurrences(of: "  mixture: {experts: 2, generalists: 1}\n", with: ""), file: "c.yaml")

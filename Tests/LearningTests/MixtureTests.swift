@@ -100,6 +100,44 @@ import Testing
     #expect(zip(a, b).allSatisfy { abs($0 - $1) <= 1e-6 * max(1, abs($1)) })
   }
 
+  /// A client with fewer specialists: a layout of E = 4 used with 3 active experts computes
+  /// exactly what an E = 3 adapter with the same tensors computes, and its gradients match finite
+  /// differences, with none on the inactive expert.
+  @Test func fewerActiveExpertsAreExactlyASmallerMixture() throws {
+    let model = try DecoderLM(config: Self.config)
+    let weights = ParameterSet.llama(Self.config, seed: 1, std: 0.3)
+    let large = LoRAConfig(rank: 2, alpha: 4, targets: [.q, .gate, .up, .down], mixture: MixtureConfig(experts: 4, topK: 2, balanceWeight: 0.2))
+    let small = LoRAConfig(rank: 2, alpha: 4, targets: [.q, .gate, .up, .down], mixture: MixtureConfig(experts: 3, topK: 2, balanceWeight: 0.2))
+    var wide = adapter(large, seed: 11)
+    wide.activeExperts = 3
+    let narrow = Adapter(config: small, parameters: ParameterSet(layout: .lora(small, model: Self.config)))
+    for name in narrow.parameters.layout.names where !MixtureNames.isRouter(name) {
+      narrow.parameters.buffer(name).update(fromContentsOf: wide.parameters.buffer(name))
+    }
+    for layer in 0..<Self.config.layers {
+      let router = MixtureNames.router(layer)
+      narrow.parameters.buffer(router).update(fromContentsOf: Array(wide.parameters.values(router).prefix(3 * Self.config.dim)))
+    }
+    let (tokens, targets) = ModelGradientTests().batch(seed: 12)
+    let wideSpace = Workspace(config: Self.config, lora: large, batchSize: 2, sequenceLength: 8)
+    let narrowSpace = Workspace(config: Self.config, lora: small, batchSize: 2, sequenceLength: 8)
+    let wideGradients = ParameterSet(layout: wide.parameters.layout), narrowGradients = ParameterSet(layout: narrow.parameters.layout)
+    let a = loss(model: model, weights: weights, adapter: wide, workspace: wideSpace, tokens: tokens, targets: targets, gradients: wideGradients)
+    let b = loss(
+      model: model, weights: weights, adapter: narrow, workspace: narrowSpace, tokens: tokens, targets: targets, gradients: narrowGradients)
+    #expect(a == b)
+    for name in narrow.parameters.layout.names where !MixtureNames.isRouter(name) {
+      #expect(wideGradients.values(name) == narrowGradients.values(name), "\(name)")
+    }
+    let inactive = wide.parameters.layout.names.filter { $0.contains(".mlp.specialists.2.") }
+    #expect(!inactive.isEmpty && inactive.allSatisfy { wideGradients.values($0).allSatisfy { $0 == 0 } })
+    let error = GradientCheck(epsilon: 2e-3).worstError(
+      values: wide.parameters.storage.pointer, count: wide.parameters.storage.count, analytic: wideGradients.storage.toArray(),
+      entries: ModelGradientTests().sampleEntries(wide.parameters.layout, perTensor: 2, seed: 13)
+    ) { loss(model: model, weights: weights, adapter: wide, workspace: wideSpace, tokens: tokens, targets: targets, gradients: nil) }
+    #expect(error < 1e-2)
+  }
+
   @Test func importanceFactorsFollowTheReference() {
     #expect(MixtureConfig(experts: 4, generalists: 1, importance: 0.5).importanceFactors == [0.5, 1.5, 1.5, 1.5])
     #expect(MixtureConfig(experts: 2).importanceFactors == [1, 1])

@@ -96,7 +96,7 @@ public struct Runner {
       do { model = try DecoderLM(config: config) } catch { throw .model(error.description) }
       let learner = LoRALearner(
         model: model, weights: weights, lora: s.model.lora, data: data, schedule: s.schedule, seed: s.seed, workers: workers,
-        perExample: s.privacy?.level == .example)
+        perExample: s.privacy?.level == .example, expertsPerClient: s.model.expertsPerClient)
       return try execute(
         learner: learner, aggregator: aggregator, sizes: { (data.train[$0].count, data.validation[$0].count) }, start: start, log: log,
         progress: progress)
@@ -327,7 +327,7 @@ public struct Runner {
     summary["diverged"] = status == .completed ? 0 : 1
     let adapters: [Adapter]
     if s.output.saveAdapters, let lora = learner as? LoRALearner {
-      adapters = (0..<s.clients).map { lora.adapter(federation.currentValues(of: $0)) }
+      adapters = (0..<s.clients).map { lora.adapter(federation.currentValues(of: $0), client: $0) }
     } else {
       adapters = []
     }

@@ -41,6 +41,9 @@ public struct ModelSection: Sendable, Equatable, Codable {
 
   public var base: Base
   public var lora: LoRAConfig
+  /// Per client, its number of experts (generalists + its specialists) when clients of a mixture
+  /// hold different numbers of specialists; nil when every client has `lora.mixture.experts`.
+  public var expertsPerClient: [Int]? = nil
   /// The initial value of every coordinate of a convex task's model (x⁰).
   public var convexInit: Double
 }

@@ -62,7 +62,7 @@ public enum ScenarioDecoder {
       seed: UInt64(seedValue),
       task: task,
       clients: clients,
-      model: model(top.section("model", allowed: ["base", "lora", "mixture", "init"]), resolve: resolve),
+      model: model(top.section("model", allowed: ["base", "lora", "mixture", "init"]), clients: clients, resolve: resolve),
       data: data(top.section("data", allowed: ["source", "partition", "splits", "target", "public_fraction"]), resolve: resolve),
       topology: topology(
         top.section(
@@ -159,17 +159,40 @@ public enum ScenarioDecoder {
 
   // MARK: - model
 
-  static func model(_ s: Section, resolve: (String?) -> String?) -> ModelSection {
+  static func model(_ s: Section, clients: Int, resolve: (String?) -> String?) -> ModelSection {
     let base = s.section(
       "base",
       allowed: [
         "config", "checkpoint", "dim", "layers", "heads", "kv_heads", "ffn_dim", "context", "tied", "pretrain_steps", "pretrain_lr",
       ])
     let lora = s.section("lora", allowed: ["rank", "alpha", "rslora", "dropout", "targets"])
-    let mixtureSection = s.section("mixture", allowed: ["experts", "generalists", "top_k", "importance", "balance_weight"])
+    let mixtureSection = s.section(
+      "mixture", allowed: ["experts", "generalists", "top_k", "importance", "balance_weight", "experts_per_client"])
     var mixture: MixtureConfig? = nil
+    var perClient: [Int]? = nil
     if s.contains("mixture") {
-      let experts = mixtureSection.int("experts", default: 2, in: 1...64) ?? 2
+      // Clients with different numbers of specialists: the layout holds the largest count.
+      if let items = mixtureSection.stringItems("experts_per_client") {
+        var counts: [Int] = []
+        for (text, node) in items {
+          guard let count = Int(text), (1...64).contains(count) else {
+            mixtureSection.reader.report(node, mixtureSection.child("experts_per_client"), "expected an integer in 1...64, found '\(text)'")
+            continue
+          }
+          counts.append(count)
+        }
+        if counts.count != clients {
+          mixtureSection.reader.report(
+            mixtureSection["experts_per_client"], mixtureSection.child("experts_per_client"),
+            "\(counts.count) counts for \(clients) clients, expected one per client")
+        }
+        perClient = counts
+      }
+      let experts = mixtureSection.int("experts", default: perClient?.max() ?? 2, in: 1...64) ?? 2
+      if let perClient, let largest = perClient.max(), largest != experts {
+        mixtureSection.reader.report(
+          mixtureSection["experts"], mixtureSection.child("experts"), "\(experts), expected the largest of experts_per_client (\(largest))")
+      }
       mixture = MixtureConfig(
         experts: experts, generalists: mixtureSection.int("generalists", default: min(1, experts), in: 0...experts) ?? 1,
         topK: mixtureSection.int("top_k", default: min(2, experts), in: 1...experts) ?? min(2, experts),
@@ -229,6 +252,13 @@ public enum ScenarioDecoder {
       s.reader.report(
         s["lora"] ?? s.node, "model.lora.targets", "a mixture needs an MLP projection (gate_proj, up_proj, down_proj) among the targets")
     }
-    return ModelSection(base: baseValue, lora: config, convexInit: s.double("init", default: 0, in: -1e6...1e6) ?? 0)
+    if let perClient, let mixture, let fewest = perClient.min(), fewest < mixture.generalists {
+      s.reader.report(
+        mixtureSection["experts_per_client"], "model.mixture.experts_per_client",
+        "a client with \(fewest) experts cannot hold the \(mixture.generalists) generalists")
+    }
+    var section = ModelSection(base: baseValue, lora: config, convexInit: s.double("init", default: 0, in: -1e6...1e6) ?? 0)
+    section.expertsPerClient = perClient
+    return section
   }
 }

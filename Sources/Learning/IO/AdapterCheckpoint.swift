@@ -31,8 +31,10 @@ public enum AdapterCheckpoint {
       var topK: Int
       var importance: Double
       var balanceWeight: Double
+      /// The experts this client uses when it holds fewer than the layout (absent: all).
+      var activeExperts: Int?
       enum CodingKeys: String, CodingKey {
-        case experts, generalists, topK = "top_k", importance, balanceWeight = "balance_weight"
+        case experts, generalists, topK = "top_k", importance, balanceWeight = "balance_weight", activeExperts = "active_experts"
       }
     }
 
@@ -115,7 +117,13 @@ public enum AdapterCheckpoint {
     guard FileManager.default.fileExists(atPath: weightsURL.path) else { throw .missingFile(path: weightsURL.path) }
     let tensors: SafetensorsFile
     do { tensors = try SafetensorsFile(contentsOf: weightsURL) } catch { throw .tensors(error) }
-    let adapter = Adapter(config: lora, parameters: ParameterSet(layout: .lora(lora, model: model)))
+    var adapter = Adapter(config: lora, parameters: ParameterSet(layout: .lora(lora, model: model)))
+    if let active = peft.fedsimMixture?.activeExperts {
+      guard (1...(mixture?.experts ?? 0)).contains(active) else {
+        throw invalid("fedsim_mixture.active_experts", "\(active)", "1…\(mixture?.experts ?? 0) (the experts)")
+      }
+      adapter.activeExperts = active
+    }
     try ModelCheckpoint.fill(adapter.parameters, from: tensors)
     return adapter
   }
@@ -133,7 +141,8 @@ public enum AdapterCheckpoint {
       inferenceMode: true, rankPattern: [:], alphaPattern: [:], layersToTransform: nil, modulesToSave: nil,
       fedsimMixture: lora.mixture.map {
         PEFTConfig.MixtureFields(
-          experts: $0.experts, generalists: $0.generalists, topK: $0.topK, importance: $0.importance, balanceWeight: $0.balanceWeight)
+          experts: $0.experts, generalists: $0.generalists, topK: $0.topK, importance: $0.importance, balanceWeight: $0.balanceWeight,
+          activeExperts: adapter.activeExperts)
       })
     try writeJSON(peft, to: directory.appendingPathComponent(configFile))
     var writer = SafetensorsWriter(metadata: ["format": "pt"])

@@ -4,6 +4,10 @@ import Randomness
 public struct Adapter: Sendable {
   public let config: LoRAConfig
   public let parameters: ParameterSet
+  /// A mixture adapter used with only its first `activeExperts` experts (a client with fewer
+  /// specialists than the layout holds: system heterogeneity); nil uses them all. The others are
+  /// never routed to, computed or trained.
+  public var activeExperts: Int? = nil
 
   public init(config: LoRAConfig, parameters: ParameterSet) {
     self.config = config

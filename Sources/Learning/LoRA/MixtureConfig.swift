@@ -29,9 +29,12 @@ public struct MixtureConfig: Codable, Sendable, Equatable, Hashable {
   /// The importance factors c_e of the load-balancing loss: G/(imp·E) for generalists,
   /// (E−G)/((1−imp)·E) for specialists (the reference's c_0 = 1/(imp·E) and
   /// c_{e≥1} = (E−1)/((1−imp)·E) for one generalist). E = 4, G = 1, imp = 0.5 → (0.5, 1.5, 1.5, 1.5).
-  public var importanceFactors: [Double] {
-    let e = Double(experts), g = Double(generalists)
-    return (0..<experts).map { $0 < generalists ? g / (importance * e) : (e - g) / ((1 - importance) * e) }
+  public var importanceFactors: [Double] { importanceFactors(active: experts) }
+
+  /// The factors when only the first `active` experts exist (a client with fewer specialists).
+  public func importanceFactors(active: Int) -> [Double] {
+    let e = Double(active), g = Double(min(generalists, active))
+    return (0..<active).map { $0 < generalists ? g / (importance * e) : (e - g) / ((1 - importance) * e) }
   }
 
   public func validate() throws(ModelError) {

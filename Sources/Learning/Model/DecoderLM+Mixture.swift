@@ -43,6 +43,8 @@ extension DecoderLM {
   ) {
     guard let buffers = ws.mixture, let mixture = adapter.config.mixture else { return }
     let c = config, rows = ws.rows, d = c.dim, f = c.ffnDim, experts = mixture.experts
+    // Experts past the adapter's active ones do not exist for this client.
+    let active = min(adapter.activeExperts ?? experts, experts), topK = min(mixture.topK, active)
     let s = ws.slot(layer)
     let mid = ws.midResidual + s * rows * d, norm2 = ws.norm2 + s * rows * d
     let output = ws.residual + ws.residualSlot(layer + 1) * rows * d
@@ -65,9 +67,9 @@ extension DecoderLM {
     var routed = [Int](repeating: 0, count: experts)
     for r in 0..<rows {
       let z = probabilities + r * experts, w = gates + r * experts
-      // Top k by logit, ties to the lower index.
-      let order = (0..<experts).sorted { z[$0] > z[$1] || (z[$0] == z[$1] && $0 < $1) }
-      let chosen = order.prefix(mixture.topK)
+      // Top k by logit among the active experts, ties to the lower index.
+      let order = (0..<active).sorted { z[$0] > z[$1] || (z[$0] == z[$1] && $0 < $1) }
+      let chosen = order.prefix(topK)
       let top = z[order[0]]
       var selectedTotal: Float = 0
       for e in 0..<experts { w[e] = 0 }
@@ -79,7 +81,7 @@ extension DecoderLM {
       for e in chosen { w[e] /= selectedTotal }
       var total: Float = 0
       for e in 0..<experts {
-        z[e] = Foundation.exp(z[e] - top)
+        z[e] = e < active ? Foundation.exp(z[e] - top) : 0
         total += z[e]
       }
       for e in 0..<experts { z[e] /= total }
@@ -87,7 +89,7 @@ extension DecoderLM {
 
     // Experts, mixed into the residual stream.
     output.update(from: mid, count: rows * d)
-    for expert in 0..<experts {
+    for expert in 0..<active {
       let gateUp = buffers.gateUp(s, expert), act = buffers.act(s, expert), out = buffers.out(s, expert)
       gateUp.update(from: base, count: rows * 2 * f)
       for (projection, offset) in [(Projection.gate, 0), (.up, f)] {
@@ -125,16 +127,16 @@ extension DecoderLM {
     buffers.generalistShare[layer] = generalistWeight / Double(rows)
 
     // Load balancing, accumulated over layers into the workspace.
-    let fractions = routed.map { Double($0) / Double(rows * mixture.topK) }
+    let fractions = routed.map { Double($0) / Double(rows * topK) }
     buffers.routedFractions[layer] = fractions
-    let factors = mixture.importanceFactors
+    let factors = mixture.importanceFactors(active: active)
     var balance = 0.0
-    for e in 0..<experts {
+    for e in 0..<active {
       var meanProbability = 0.0
       for r in 0..<rows { meanProbability += Double(probabilities[r * experts + e]) }
       balance += fractions[e] * (meanProbability / Double(rows)) * factors[e]
     }
-    let layerLoss = Double(experts * experts) * balance / Double(experts)
+    let layerLoss = Double(active * active) * balance / Double(active)
     if layer == 0 { buffers.balanceLoss = 0 }
     buffers.balanceLoss += mixture.balanceWeight * layerLoss / Double(c.layers)
   }
@@ -144,6 +146,7 @@ extension DecoderLM {
   func mixtureBackward(layer: Int, weights: ParameterSet, adapter: Adapter, workspace ws: Workspace, gradients: ParameterSet?) {
     guard let buffers = ws.mixture, let mixture = adapter.config.mixture else { return }
     let c = config, rows = ws.rows, d = c.dim, f = c.ffnDim, experts = mixture.experts
+    let active = min(adapter.activeExperts ?? experts, experts)
     let s = ws.slot(layer)
     let norm2 = ws.norm2 + s * rows * d
     let dOutput = UnsafePointer(ws.dResidual)
@@ -152,8 +155,9 @@ extension DecoderLM {
     func weight(_ p: Projection) -> UnsafeMutablePointer<Float> { weights.pointer(LlamaNames.projection(layer, p)) }
     ws.dNorm.update(repeating: 0, count: rows * d)
     dGateUpSum.update(repeating: 0, count: rows * 2 * f)
+    dLogits.update(repeating: 0, count: rows * experts)
 
-    for expert in 0..<experts {
+    for expert in 0..<active {
       let out = buffers.out(s, expert)
       // dL/dw_e = ⟨out_e, dOutput⟩ per row (kept in dLogits until the softmax backward below);
       // dL/d out_e = w_e · dOutput.
@@ -192,9 +196,9 @@ extension DecoderLM {
     }
 
     // Router: through the top-k softmax (w) and, for load balancing, the full softmax (p).
-    let fractions = buffers.routedFractions[layer], factors = mixture.importanceFactors
+    let fractions = buffers.routedFractions[layer], factors = mixture.importanceFactors(active: active)
     let balance = (0..<experts).map {
-      Float(mixture.balanceWeight / Double(c.layers) * Double(experts) * fractions[$0] * factors[$0] / Double(rows))
+      $0 < active ? Float(mixture.balanceWeight / Double(c.layers) * Double(active) * fractions[$0] * factors[$0] / Double(rows)) : 0
     }
     for r in 0..<rows {
       let w = gates + r * experts, p = probabilities + r * experts, dz = dLogits + r * experts

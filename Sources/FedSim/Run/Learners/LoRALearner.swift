@@ -40,13 +40,16 @@ final class LoRALearner: LocalLearner, @unchecked Sendable {
   let exampleGradients: [ParameterSet]
   /// Over every local step a client could take in the run.
   let learningRateSchedule: LearningRateSchedule
+  /// Per client, its number of experts when clients hold different numbers of specialists.
+  let expertsPerClient: [Int]?
   /// Validation windows judged by validation-based trust (the first ones of the split).
   static let trustValidationWindows = 32
 
   init(
     model: DecoderLM, weights: ParameterSet, lora: LoRAConfig, data: ClientData, schedule: ScheduleSection, seed: UInt64, workers: Int,
-    perExample: Bool
+    perExample: Bool, expertsPerClient: [Int]? = nil
   ) {
+    self.expertsPerClient = expertsPerClient
     self.model = model
     self.weights = weights
     self.lora = lora
@@ -85,10 +88,11 @@ final class LoRALearner: LocalLearner, @unchecked Sendable {
   var bilevel: Bool { lora.mixture != nil && schedule.router.data == .validation }
 
   func makeState(client: Int, ownInitialisation: Bool) -> LoRAClient {
-    let adapter =
+    var adapter =
       ownInitialisation
       ? Adapter(config: lora, model: model.config, seed: seed, client: UInt32(truncatingIfNeeded: client))
       : Adapter(config: lora, parameters: initialAdapter.parameters.copy())
+    adapter.activeExperts = activeExperts(client)
     let layout = adapter.parameters.layout
     guard bilevel else { return LoRAClient(adapter: adapter, optimizer: schedule.optimizer.make(for: layout)) }
     // Two optimisers over disjoint tensors: each level reads and writes only its own.
@@ -126,8 +130,16 @@ final class LoRALearner: LocalLearner, @unchecked Sendable {
     values.withUnsafeBufferPointer { state.adapter.parameters.storage.pointer.update(from: $0.baseAddress!, count: values.count) }
   }
 
-  func adapter(_ values: [Float]) -> Adapter {
-    Adapter(config: lora, parameters: ParameterSet(layout: initialAdapter.parameters.layout, storage: FloatStorage(values)))
+  /// The adapter holding `values`, with `client`'s active experts when it has fewer specialists.
+  func adapter(_ values: [Float], client: Int? = nil) -> Adapter {
+    var adapter = Adapter(config: lora, parameters: ParameterSet(layout: initialAdapter.parameters.layout, storage: FloatStorage(values)))
+    adapter.activeExperts = client.flatMap(activeExperts)
+    return adapter
+  }
+
+  /// A client's expert count when clients hold different numbers of specialists.
+  func activeExperts(_ client: Int) -> Int? {
+    expertsPerClient.flatMap { $0.indices.contains(client) ? $0[client] : nil }
   }
 
   func train(
@@ -265,8 +277,11 @@ final class LoRALearner: LocalLearner, @unchecked Sendable {
   func exampleCount(client: Int) -> Int { max(1, data.train[client].count - sequenceLength) }
 
   func localWorkFLOPs(client: Int) -> Double {
-    Double(schedule.localSteps)
-      * FLOPCount.trainingStep(model.config, lora: lora, batch: schedule.batchSize, sequence: sequenceLength, baseGradients: false)
+    // A client with fewer specialists computes fewer experts.
+    var own = lora
+    if let active = activeExperts(client) { own.mixture?.experts = active }
+    return Double(schedule.localSteps)
+      * FLOPCount.trainingStep(model.config, lora: own, batch: schedule.batchSize, sequence: sequenceLength, baseGradients: false)
   }
 
   var requiredMemoryBytes: Double {
@@ -276,7 +291,7 @@ final class LoRALearner: LocalLearner, @unchecked Sendable {
   func evaluate(values: [Float], client: Int, split: String) -> ClientEvaluation {
     let texts = split == "test" ? data.test : split == "train" ? data.train : data.validation
     let windows = TokenWindows(tokens: texts[client], length: sequenceLength)
-    let result = try? evaluateLossAndRouting(model: model, weights: weights, adapter: adapter(values), windows: windows)
+    let result = try? evaluateLossAndRouting(model: model, weights: weights, adapter: adapter(values, client: client), windows: windows)
     let sum = result?.loss ?? LossSum()
     return ClientEvaluation(
       loss: sum.mean, count: sum.tokens, accuracy: sum.accuracy, perplexity: sum.perplexity, generalistShare: result?.generalistShare)
@@ -285,7 +300,7 @@ final class LoRALearner: LocalLearner, @unchecked Sendable {
   func validationLoss(values: [Float], receiver: Int) -> Double {
     let tokens = data.validation[receiver].prefix(Self.trustValidationWindows * sequenceLength + 1)
     let windows = TokenWindows(tokens: Array(tokens), length: sequenceLength)
-    let sum = (try? evaluateLoss(model: model, weights: weights, adapter: adapter(values), windows: windows)) ?? LossSum()
+    let sum = (try? evaluateLoss(model: model, weights: weights, adapter: adapter(values, client: receiver), windows: windows)) ?? LossSum()
     return sum.tokens > 0 ? sum.mean : .infinity
   }
 
