@@ -123,6 +123,20 @@ import Testing
     #expect(throws: ScenarioError.self) { try ScenarioDecoder.decode(Self.text, file: "c.yaml", overrides: ["model.mixture={experts_per_client: [2, 3]}"]) }
   }
 
+  /// Out of distribution every client's validation text mixes the domains: routing is reported
+  /// per domain, per client and as a mean over clients; in distribution there is one domain.
+  @Test func routingIsReportedPerDomainWhenTheTextMixesDomains() throws {
+    let ood = try run(["data.target=out-of-distribution", "schedule.rounds=1"]).metrics
+    let lines = ood.split(separator: "\n")
+    let evaluation = try #require(lines.first { $0.contains("client_eval") && $0.contains("generalist_share_by_domain") })
+    let record = try #require(try JSONSerialization.jsonObject(with: Data(evaluation.utf8)) as? [String: Any])
+    let byDomain = try #require(record["generalist_share_by_domain"] as? [String: [Double]])
+    #expect(byDomain.count == 3 && byDomain.values.allSatisfy { $0.count == 2 && $0.allSatisfy { (0...1).contains($0) } })
+    #expect(lines.contains { $0.contains("\"kind\": \"round\"") && $0.contains("mean_val_generalist_share_by_domain") })
+    let inDistribution = try run(["schedule.rounds=1"]).metrics
+    #expect(!inDistribution.contains("generalist_share_by_domain"))
+  }
+
   @Test func comigsNeedsAMixture() {
     #expect(throws: ScenarioError.self) {
       try ScenarioDecoder.decode(Self.text.replacingOccurrences(of: "  mixture: {experts: 2, generalists: 1}\n", with: ""), file: "c.yaml")

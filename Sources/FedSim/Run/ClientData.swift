@@ -8,8 +8,19 @@ public struct ClientData: Sendable {
   public let test: [[Int32]]
   public let publicTokens: [Int32]
   public let domainNames: [String]
+  /// Per client, its validation and test tokens of each domain present there (keyed by domain
+  /// index): routing statistics per domain.
+  public let validationByDomain: [[Int: [Int32]]]
+  public let testByDomain: [[Int: [Int32]]]
   /// Exact entropy rates (nats per symbol) of synthetic sources, the floor of the loss.
   public let entropyRates: [Double]?
+
+  /// The documents `indices` grouped by domain, each group as one token sequence.
+  static func byDomain(_ corpus: Corpus, _ indices: [Int]) -> [Int: [Int32]] {
+    var groups: [Int: [Int]] = [:]
+    for index in indices { groups[corpus.documents[index].domain, default: []].append(index) }
+    return groups.mapValues { corpus.concatenatedTokens($0, terminated: true) }
+  }
 
   public static func build(_ section: DataSection, clients: Int, seed: UInt64) throws(RunError) -> ClientData {
     do {
@@ -59,7 +70,9 @@ public struct ClientData: Sendable {
         validation: (0..<clients).map { corpus.tokens(of: .validation, client: $0, in: splits, terminated: true) },
         test: (0..<clients).map { corpus.tokens(of: .test, client: $0, in: splits, terminated: true) },
         publicTokens: corpus.concatenatedTokens(splits.publicReference, terminated: true),
-        domainNames: corpus.domainNames, entropyRates: entropy)
+        domainNames: corpus.domainNames,
+        validationByDomain: (0..<clients).map { byDomain(corpus, splits.clients[$0][.validation]) },
+        testByDomain: (0..<clients).map { byDomain(corpus, splits.clients[$0][.test]) }, entropyRates: entropy)
     } catch let error as RunError {
       throw error
     } catch let error as DataError {

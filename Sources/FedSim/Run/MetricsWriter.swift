@@ -5,6 +5,7 @@ import Learning
 enum JSONValue {
   case int(Int), double(Double), string(String), bool(Bool), null
   indirect case array([JSONValue])
+  indirect case object([String: JSONValue])
 
   var text: String {
     switch self {
@@ -14,6 +15,7 @@ enum JSONValue {
     case .bool(let v): return v ? "true" : "false"
     case .null: return "null"
     case .array(let items): return "[" + items.map(\.text).joined(separator: ", ") + "]"
+    case .object(let fields): return "{" + fields.keys.sorted().map { "\(jsonString($0)): \(fields[$0]!.text)" }.joined(separator: ", ") + "}"
     }
   }
 }

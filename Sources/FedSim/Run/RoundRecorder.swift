@@ -12,6 +12,8 @@ final class RoundRecorder {
   let clients: Int
   let decentralized: Bool
   let log: (String) -> Void
+  /// Names of the data's domains (language models), for routing statistics per domain.
+  var domainNames: [String] = []
   /// How many findings and failed rounds are logged one by one (the rest are counted).
   let logLimit = 10
 
@@ -91,6 +93,10 @@ final class RoundRecorder {
       if let accuracy = evaluation.accuracy { record["accuracy"] = .double(accuracy) }
       if let perplexity = evaluation.perplexity { record["perplexity"] = .double(perplexity) }
       if let share = evaluation.generalistShare { record["generalist_share"] = .array(share.map(JSONValue.double)) }
+      if let byDomain = evaluation.generalistShareByDomain {
+        record["generalist_share_by_domain"] = .object(
+          Dictionary(uniqueKeysWithValues: byDomain.map { (domainName($0.key), .array($0.value.map(JSONValue.double))) }))
+      }
       writer.line(record)
     }
     let means = SplitMeans(evaluations.map(\.evaluation).filter { $0.count > 0 }, languageModel: languageModel)
@@ -107,8 +113,22 @@ final class RoundRecorder {
       fields["mean_\(short)_generalist_share"] = .array(
         (0..<layers).map { layer in .double(shares.map { $0[layer] }.reduce(0, +) / Double(shares.count)) })
     }
+    // Per domain: the mean over the clients whose split holds that domain.
+    var byDomain: [Int: [[Double]]] = [:]
+    for evaluation in evaluations {
+      for (domain, share) in evaluation.evaluation.generalistShareByDomain ?? [:] { byDomain[domain, default: []].append(share) }
+    }
+    if !byDomain.isEmpty {
+      fields["mean_\(short)_generalist_share_by_domain"] = .object(
+        Dictionary(
+          uniqueKeysWithValues: byDomain.map { domain, shares in
+            (domainName(domain), .array((0..<shares[0].count).map { layer in .double(shares.map { $0[layer] }.reduce(0, +) / Double(shares.count)) }))
+          }))
+    }
     return fields
   }
+
+  func domainName(_ index: Int) -> String { domainNames.indices.contains(index) ? domainNames[index] : "domain-\(index)" }
 
   /// The last evaluation's means of `split`, for the summary (nil when it was never evaluated).
   func finalMeans(_ split: String, languageModel: Bool) -> SplitMeans? {

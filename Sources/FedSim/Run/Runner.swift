@@ -99,7 +99,7 @@ public struct Runner {
         perExample: s.privacy?.level == .example, expertsPerClient: s.model.expertsPerClient)
       return try execute(
         learner: learner, aggregator: aggregator, sizes: { (data.train[$0].count, data.validation[$0].count) }, start: start, log: log,
-        progress: progress)
+        progress: progress, domainNames: data.domainNames)
     case .linearRegression, .logisticRegression:
       let expected = s.task == .linearRegression ? "decor-quadratic or linear" : "logistic"
       switch (s.task, s.data.source) {
@@ -124,7 +124,7 @@ public struct Runner {
 
   func execute<L: LocalLearner>(
     learner: L, aggregator: any Aggregator, sizes: (Int) -> (train: Int, validation: Int), start: Date, log: @escaping (String) -> Void,
-    progress: @escaping (RoundProgress) -> Void
+    progress: @escaping (RoundProgress) -> Void, domainNames: [String] = []
   ) throws(RunError) -> [String: Double] {
     let s = scenario
     let decentralized = s.schedule.mode == .gossip || s.schedule.mode == .asynchronousGossip
@@ -197,6 +197,7 @@ public struct Runner {
     let writer = try MetricsWriter(directory: temporary)
     let languageModel = L.self == LoRALearner.self
     let recorder = RoundRecorder(writer: writer, clients: s.clients, decentralized: decentralized, log: log)
+    recorder.domainNames = domainNames
     let evaluated = Self.evaluatedClients(s)
     if evaluated.count < s.clients {
       log("evaluation: a fixed sample of \(evaluated.count) of the \(s.clients) clients (evaluation.clients), drawn from the seed")

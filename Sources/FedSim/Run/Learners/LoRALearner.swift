@@ -293,8 +293,23 @@ final class LoRALearner: LocalLearner, @unchecked Sendable {
     let windows = TokenWindows(tokens: texts[client], length: sequenceLength)
     let result = try? evaluateLossAndRouting(model: model, weights: weights, adapter: adapter(values, client: client), windows: windows)
     let sum = result?.loss ?? LossSum()
-    return ClientEvaluation(
+    var evaluation = ClientEvaluation(
       loss: sum.mean, count: sum.tokens, accuracy: sum.accuracy, perplexity: sum.perplexity, generalistShare: result?.generalistShare)
+    // Routing per domain, when the split mixes domains (an out-of-distribution target, say).
+    let domains = split == "test" ? data.testByDomain[client] : split == "validation" ? data.validationByDomain[client] : [:]
+    if lora.mixture != nil && domains.count > 1 {
+      var byDomain: [Int: [Double]] = [:]
+      for (domain, tokens) in domains {
+        let windows = TokenWindows(tokens: tokens, length: sequenceLength)
+        if let share = (try? evaluateLossAndRouting(
+          model: model, weights: weights, adapter: adapter(values, client: client), windows: windows))?.generalistShare
+        {
+          byDomain[domain] = share
+        }
+      }
+      evaluation.generalistShareByDomain = byDomain
+    }
+    return evaluation
   }
 
   func validationLoss(values: [Float], receiver: Int) -> Double {

@@ -11,6 +11,8 @@ struct ClientEvaluation: Sendable {
   var perplexity: Double?
   /// A mixture of experts: per layer, the mean gate weight on generalists (1 − that on specialists).
   var generalistShare: [Double]? = nil
+  /// The same per domain of the split's text (domain index → per layer), when it mixes domains.
+  var generalistShareByDomain: [Int: [Double]]? = nil
 }
 
 /// Per-example clipping and noise for example-level differential privacy (DP-SGD inside local
