@@ -137,6 +137,14 @@ import Testing
     #expect(!inDistribution.contains("generalist_share_by_domain"))
   }
 
+  /// Markov data: the summary states the entropy-rate floor of the test loss and the gap to it.
+  @Test func theTestLossIsReportedAgainstTheEntropyRateFloor() throws {
+    let summary = try run(["evaluation.splits=[validation, test]", "schedule.rounds=1"]).summary
+    let floor = try #require(summary["test_loss_floor"]), loss = try #require(summary["final_mean_test_loss"])
+    #expect(floor > 0 && floor < log(8.0))  // below the uniform loss over 8 symbols
+    #expect(abs(try #require(summary["final_test_loss_gap"]) - (loss - floor)) < 1e-12 && loss > floor)
+  }
+
   @Test func comigsNeedsAMixture() {
     #expect(throws: ScenarioError.self) {
       try ScenarioDecoder.decode(Self.text.replacingOccurrences(of: "  mixture: {experts: 2, generalists: 1}\n", with: ""), file: "c.yaml")

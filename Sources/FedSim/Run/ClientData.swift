@@ -15,6 +15,18 @@ public struct ClientData: Sendable {
   /// Exact entropy rates (nats per symbol) of synthetic sources, the floor of the loss.
   public let entropyRates: [Double]?
 
+  /// Per client, the entropy-rate floor of its test loss: the token-weighted mean of the entropy
+  /// rates of the domains its test text comes from (what a predictor that knew each token's
+  /// domain and its chain could reach at best); nil without exact rates.
+  public var testLossFloor: [Double]? {
+    guard let rates = entropyRates else { return nil }
+    return testByDomain.map { domains in
+      let tokens = domains.values.reduce(0) { $0 + $1.count }
+      guard tokens > 0 else { return .nan }
+      return domains.reduce(0.0) { $0 + rates[$1.key] * Double($1.value.count) } / Double(tokens)
+    }
+  }
+
   /// The documents `indices` grouped by domain, each group as one token sequence.
   static func byDomain(_ corpus: Corpus, _ indices: [Int]) -> [Int: [Int32]] {
     var groups: [Int: [Int]] = [:]

@@ -99,7 +99,7 @@ public struct Runner {
         perExample: s.privacy?.level == .example, expertsPerClient: s.model.expertsPerClient)
       return try execute(
         learner: learner, aggregator: aggregator, sizes: { (data.train[$0].count, data.validation[$0].count) }, start: start, log: log,
-        progress: progress, domainNames: data.domainNames)
+        progress: progress, domainNames: data.domainNames, testLossFloor: data.testLossFloor)
     case .linearRegression, .logisticRegression:
       let expected = s.task == .linearRegression ? "decor-quadratic or linear" : "logistic"
       switch (s.task, s.data.source) {
@@ -124,7 +124,7 @@ public struct Runner {
 
   func execute<L: LocalLearner>(
     learner: L, aggregator: any Aggregator, sizes: (Int) -> (train: Int, validation: Int), start: Date, log: @escaping (String) -> Void,
-    progress: @escaping (RoundProgress) -> Void, domainNames: [String] = []
+    progress: @escaping (RoundProgress) -> Void, domainNames: [String] = [], testLossFloor: [Double]? = nil
   ) throws(RunError) -> [String: Double] {
     let s = scenario
     let decentralized = s.schedule.mode == .gossip || s.schedule.mode == .asynchronousGossip
@@ -302,6 +302,13 @@ public struct Runner {
       if let perplexity = means.perplexity { summary["final_mean_\(short)_perplexity"] = perplexity }
       if let exp = means.expMeanLoss { summary["final_exp_mean_\(short)_loss"] = exp }
       if let accuracy = means.accuracy { summary["final_mean_\(split)_accuracy"] = accuracy }
+    }
+    // Synthetic sources: the entropy-rate floor of the test loss and each run's gap to it.
+    if let floors = testLossFloor, let tested = recorder.lastEvaluations["test"], !tested.isEmpty {
+      let clients = tested.keys.sorted()
+      let floor = clients.map { floors[$0] }.reduce(0, +) / Double(clients.count)
+      summary["test_loss_floor"] = floor
+      if let loss = summary["final_mean_test_loss"] { summary["final_test_loss_gap"] = loss - floor }
     }
     // Routing of a mixture: the mean gate weight on generalists in the first and last layers.
     let shares = (recorder.lastEvaluations["validation"] ?? [:]).values.compactMap(\.generalistShare)
