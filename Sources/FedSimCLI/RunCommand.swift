@@ -47,6 +47,8 @@ struct RunCommand: ParsableCommand {
     let languageModel = scenario.task == .loraLM
     // Without a terminal, about 50 log lines per run.
     let logEvery = max(1, scenario.schedule.rounds / 50)
+    let interruption = InterruptHandler()
+    defer { withExtendedLifetime(interruption) {} }
     do {
       let summary = try runner.run(
         log: { message in if !quiet { log(message) } },
@@ -92,9 +94,31 @@ struct RunCommand: ParsableCommand {
               "warning: the run diverged: %.0f of %d clients had non-finite values (%.0f local updates and %.0f aggregates rejected); its means are not comparable with a clean run's",
             summary["diverged_clients"] ?? 0, scenario.clients, summary["non_finite_updates"] ?? 0, summary["non_finite_aggregates"] ?? 0))
       }
+    } catch RunError.interrupted(let directory) {
+      FileHandle.standardError.write(Data(("\ninterrupted: what the run wrote so far is in \(directory) (see partial.json)\n").utf8))
+      throw ExitCode(130)
     } catch {
       FileHandle.standardError.write(Data(("error: \(error.description)\n").utf8))
       throw ExitCode(1)
+    }
+  }
+}
+
+/// SIGINT and SIGTERM stop a run after the event in progress (its folder is kept as
+/// `<output>.partial`); a second one ends the process at once.
+final class InterruptHandler {
+  let sources: [any DispatchSourceSignal]
+
+  init() {
+    sources = [SIGINT, SIGTERM].map { number in
+      signal(number, SIG_IGN)
+      let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+      source.setEventHandler {
+        if RunInterruption.requested { exit(130) }
+        RunInterruption.request()
+      }
+      source.resume()
+      return source
     }
   }
 }

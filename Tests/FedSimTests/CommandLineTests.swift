@@ -59,4 +59,35 @@ import Testing
       #expect((json["probes"] as? [Any])?.count ?? 0 >= 2)
     #endif
   }
+
+  /// Ctrl-C stops a run after the event in progress: exit status 130 and a visible
+  /// `<out>.partial` whose partial.json says it was interrupted.
+  @Test func anInterruptedRunKeepsWhatItWroteVisibly() throws {
+    guard let fedsim = Self.fedsim else {
+      Issue.record("the fedsim executable is not next to the test binary")
+      return
+    }
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fedsim-interrupt-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let scenario = folder.appendingPathComponent("long.yaml")
+    try NonFiniteTests.quadratic.replacingOccurrences(of: "rounds: 30", with: "rounds: 10000000")
+      .write(to: scenario, atomically: true, encoding: .utf8)
+    let process = Process()
+    process.executableURL = fedsim
+    process.arguments = ["run", scenario.path, "--out", folder.appendingPathComponent("long").path, "--quiet", "--set", "schedule.lr=0.01"]
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    // Wait until the run has written something, then interrupt it.
+    let metrics = folder.appendingPathComponent(".long.partial-\(process.processIdentifier)/metrics.jsonl")
+    for _ in 0..<200 where ((try? FileManager.default.attributesOfItem(atPath: metrics.path)[.size] as? Int) ?? 0) == 0 {
+      Thread.sleep(forTimeInterval: 0.05)
+    }
+    process.interrupt()
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 130)
+    let note = try String(contentsOf: folder.appendingPathComponent("long.partial/partial.json"), encoding: .utf8)
+    #expect(note.contains("\"status\": \"interrupted\""))
+    let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+    #expect(!names.contains { $0.hasPrefix(".") }, "\(names)")
+  }
 }

@@ -106,6 +106,27 @@ struct PoisoningAggregator: Aggregator {
     }
   }
 
+  /// A run that stops leaves what it wrote in a visible `<out>.partial` saying why, never a
+  /// hidden temporary folder.
+  @Test func aStoppedRunLeavesAVisiblePartialDirectory() throws {
+    let parent = FileManager.default.temporaryDirectory.appendingPathComponent("fedsim-partial-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
+    let out = parent.appendingPathComponent("quad")
+    let overrides = ["schedule.lr=10", "faults.non_finite=stop"]
+    let scenario = try ScenarioDecoder.decode(Self.quadratic, file: "quad.yaml", overrides: overrides)
+    #expect(throws: RunError.self) {
+      try Runner(
+        scenario: scenario, scenarioText: Self.quadratic, overrides: overrides, workers: 1, output: out,
+        cacheDirectory: parent.appendingPathComponent("cache")
+      ).run(log: { _ in }, progress: { _ in })
+    }
+    let names = try FileManager.default.contentsOfDirectory(atPath: parent.path)
+    #expect(names.contains("quad.partial") && !names.contains { $0.hasPrefix(".") } && !names.contains("quad"), "\(names)")
+    let note = try String(contentsOf: parent.appendingPathComponent("quad.partial/partial.json"), encoding: .utf8)
+    #expect(note.contains("\"status\": \"failed\"") && note.contains("non-finite"))
+    #expect(FileManager.default.fileExists(atPath: parent.appendingPathComponent("quad.partial/metrics.jsonl").path))
+  }
+
   @Test func aNonFiniteAggregateIsNotApplied() throws {
     AggregatorRegistry.shared.register(PoisoningAggregator.self)
     let outcome = try run([

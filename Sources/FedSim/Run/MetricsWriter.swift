@@ -35,6 +35,9 @@ final class MetricsWriter {
     } catch { throw .output(path: directory.path, reason: error.localizedDescription) }
   }
 
+  /// Closes the metrics file of a run that will not finish (idempotent).
+  func close() { try? metrics.close() }
+
   func line(_ record: [String: JSONValue]) {
     let text = "{" + record.keys.sorted().map { "\(jsonString($0)): \(record[$0]!.text)" }.joined(separator: ", ") + "}\n"
     metrics.write(Data(text.utf8))

@@ -12,6 +12,13 @@ public enum RunError: Error, CustomStringConvertible {
   /// The run completed but produced nothing usable (every round failed); its run directory was
   /// written, with `"status": "failed"` in summary.json.
   case failed(reason: String, directory: String)
+  /// The user interrupted the run; what it wrote is in `directory` (`<output>.partial`).
+  case interrupted(directory: String)
+
+  var isInterruption: Bool {
+    if case .interrupted = self { return true }
+    return false
+  }
 
   public var description: String {
     switch self {
@@ -23,6 +30,7 @@ public enum RunError: Error, CustomStringConvertible {
     case .invalid(let field, let value, let reason): return "\(field) = \(value): \(reason)"
     case .nonFinite(let finding): return "\(finding); the run stopped (faults.non_finite: stop; use reject to drop such updates and go on)"
     case .failed(let reason, let directory): return "the run failed: \(reason) (run directory: \(directory))"
+    case .interrupted(let directory): return "interrupted; what the run wrote so far is in \(directory)"
     }
   }
 }

@@ -262,24 +262,27 @@ public struct Runner {
           epsilon: recorder.lastEpsilons.isEmpty ? nil : recorder.lastEpsilons.compactMap { $0 }.max()))
     }
     let result: SimulationResult
+    let stop = { federation.errors.first != nil || RunInterruption.requested }
     do {
       if let simulation = serverSimulation {
         simulation.onRound = onRound
-        simulation.shouldStop = { federation.errors.first != nil }
+        simulation.shouldStop = stop
         result = try simulation.run()
       } else if let simulation = gossipSimulation {
         simulation.onRound = onRound
-        simulation.shouldStop = { federation.errors.first != nil }
+        simulation.shouldStop = stop
         result = try simulation.run()
       } else {
         throw SimulationError.stalled(time: 0, reason: "no simulation was built")
       }
     } catch {
-      // A failure the federation recorded (a non-finite value under `stop`, a keystream) is
-      // what stopped the simulation.
-      throw federation.errors.first ?? .simulation("\(error)")
+      // A failure the federation recorded (a non-finite value under `stop`, a keystream), or an
+      // interruption, is what stopped the simulation. What was written stays, visibly.
+      let cause: RunError =
+        federation.errors.first ?? (RunInterruption.requested ? .interrupted(directory: "") : .simulation("\(error)"))
+      throw keepPartial(temporary, writer: writer, rounds: recorder.roundsRecorded, cause: cause)
     }
-    if let error = federation.errors.first { throw error }
+    if let error = federation.errors.first { throw keepPartial(temporary, writer: writer, rounds: recorder.roundsRecorded, cause: error) }
     if let setup = result.setup {
       writer.line([
         "kind": .string("setup"), "messages": .int(setup.messages), "bytes": .int(setup.bytes),
@@ -370,6 +373,55 @@ public struct Runner {
         directory: output.path)
     }
     return summary
+  }
+}
+
+extension Runner {
+  /// Moves an unfinished run's folder to a visible `<output>.partial` (or `.partial-2`, …) with a
+  /// `partial.json` saying why and after how many rounds, and returns the error to throw (an
+  /// interruption names the folder).
+  func keepPartial(_ temporary: URL, writer: MetricsWriter, rounds: Int, cause: RunError) -> RunError {
+    writer.close()
+    let reason: String
+    if case .interrupted = cause { reason = "interrupted (SIGINT or SIGTERM)" } else { reason = cause.description }
+    let note = "{\n  \"status\": \"\(cause.isInterruption ? "interrupted" : "failed")\",\n  \"reason\": \(jsonString(reason)),\n  \"rounds_completed\": \(rounds)\n}\n"
+    try? note.write(to: temporary.appendingPathComponent("partial.json"), atomically: true, encoding: .utf8)
+    var destination = output.deletingLastPathComponent().appendingPathComponent(output.lastPathComponent + ".partial")
+    var attempt = 2
+    while FileManager.default.fileExists(atPath: destination.path) {
+      destination = output.deletingLastPathComponent().appendingPathComponent(output.lastPathComponent + ".partial-\(attempt)")
+      attempt += 1
+    }
+    guard (try? FileManager.default.moveItem(at: temporary, to: destination)) != nil else { return cause }
+    if case .interrupted = cause { return .interrupted(directory: destination.path) }
+    return cause
+  }
+}
+
+/// Whether the user asked the run to stop (SIGINT/SIGTERM): the simulation stops after the event
+/// in progress, and the run's folder is kept as `<output>.partial`.
+public enum RunInterruption {
+  private static let flag = InterruptionFlag()
+
+  public static var requested: Bool { flag.value }
+
+  /// Set from a signal handler (it only stores a flag).
+  public static func request() { flag.set() }
+}
+
+final class InterruptionFlag: @unchecked Sendable {
+  // @unchecked Sendable: every access goes through `lock`.
+  private let lock = NSLock()
+  private var raised = false
+  var value: Bool {
+    lock.lock()
+    defer { lock.unlock() }
+    return raised
+  }
+  func set() {
+    lock.lock()
+    raised = true
+    lock.unlock()
   }
 }
 
