@@ -50,6 +50,8 @@ struct SweepCommand: ParsableCommand {
     let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
     let root = URL(fileURLWithPath: out ?? "runs/\(scenarios[0][0].name)-sweep-\(stamp)")
     var summaries: [[[String: Double]]] = []
+    let interruption = InterruptHandler()
+    defer { withExtendedLifetime(interruption) {} }
     let total = scenarios.count * seeds
     var index = 0
     for (combination, runs) in zip(sweep.combinations, scenarios) {
@@ -68,6 +70,9 @@ struct SweepCommand: ParsableCommand {
             log("warning: \(output.lastPathComponent) diverged (\(Int(summary["diverged_clients"] ?? 0)) clients with non-finite values)")
           }
           row.append(summary)
+        } catch RunError.interrupted(let directory) {
+          FileHandle.standardError.write(Data("\ninterrupted: the sweep stopped; the current run's output is in \(directory)\n".utf8))
+          throw ExitCode(130)
         } catch RunError.nonFinite(let finding) {
           // One cell's failure is a result of the sweep, not the end of it.
           log("warning: \(output.lastPathComponent) stopped: \(finding)")
