@@ -23,11 +23,13 @@ struct SweepCommand: ParsableCommand {
   @Option(help: "Sweep directory (default: runs/<name>-sweep-<date-time>).") var out: String?
   @Option(help: "A summary value to tabulate (repeatable; default: the task's main values).") var metric: [String] = []
   @Flag(help: "No per-run progress.") var quiet = false
+  @Flag(help: "Continue an interrupted sweep in --out: finished runs are read back, the others run.") var resume = false
 
   func validate() throws {
     guard seeds > 0 else { throw ValidationError("--seeds must be positive, got \(seeds)") }
     guard workers > 0 else { throw ValidationError("--workers must be positive, got \(workers)") }
     guard !grid.isEmpty || seeds > 1 else { throw ValidationError("nothing to sweep: give --grid key=v1,v2 and/or --seeds N > 1") }
+    if resume && out == nil { throw ValidationError("--resume needs the sweep's --out directory") }
   }
 
   func run() throws {
@@ -49,6 +51,9 @@ struct SweepCommand: ParsableCommand {
     }
     let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
     let root = URL(fileURLWithPath: out ?? "runs/\(scenarios[0][0].name)-sweep-\(stamp)")
+    if !resume, let entries = try? FileManager.default.contentsOfDirectory(atPath: root.path), !entries.isEmpty {
+      throw ValidationError("--out \(root.path) already holds runs: pass --resume to continue that sweep, or choose another directory")
+    }
     var summaries: [[[String: Double]]] = []
     let interruption = InterruptHandler()
     defer { withExtendedLifetime(interruption) {} }
@@ -59,6 +64,18 @@ struct SweepCommand: ParsableCommand {
       for (seed, scenario) in runs.enumerated() {
         index += 1
         let output = root.appendingPathComponent("\(sweep.label(combination))-seed\(seed)")
+        if resume {
+          do {
+            if let finished = try Sweep.finishedSummary(at: output, expected: sweep.overrides(for: combination, seed: seed)) {
+              if !quiet { log("[\(index)/\(total)] finished earlier: \(output.lastPathComponent)") }
+              row.append(finished)
+              continue
+            }
+          } catch {
+            FileHandle.standardError.write(Data(("error: \(error)\n").utf8))
+            throw ExitCode(1)
+          }
+        }
         if !quiet { log("[\(index)/\(total)] \(sweep.overrides(for: combination, seed: seed).joined(separator: " "))") }
         do {
           try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)

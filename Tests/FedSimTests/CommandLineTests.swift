@@ -90,4 +90,30 @@ import Testing
     let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
     #expect(!names.contains { $0.hasPrefix(".") }, "\(names)")
   }
+
+  /// An interrupted sweep continues where it stopped: finished cells are read back, the missing
+  /// ones run, and the table is the same; an existing sweep folder is refused without --resume.
+  @Test func aSweepResumesFromItsFinishedRuns() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fedsim-resume-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let scenario = folder.appendingPathComponent("quad.yaml")
+    try NonFiniteTests.quadratic.write(to: scenario, atomically: true, encoding: .utf8)
+    let out = folder.appendingPathComponent("sweep").path
+    let arguments = ["sweep", scenario.path, "--grid", "schedule.lr=0.01,0.02", "--seeds", "2", "--out", out, "--quiet"]
+    #expect(try run(arguments).status == 0)
+    let table = try String(contentsOfFile: out + "/table.csv", encoding: .utf8)
+    // As if interrupted during the last cell: its run never finished.
+    try FileManager.default.removeItem(atPath: out + "/schedule.lr=0.02-seed1")
+    try FileManager.default.removeItem(atPath: out + "/table.csv")
+    #expect(try run(arguments).status != 0)  // refused: the folder holds runs
+    #expect(try run(arguments + ["--resume"]).status == 0)
+    let resumed = try String(contentsOfFile: out + "/table.csv", encoding: .utf8)
+    func withoutWallTime(_ csv: String) -> [String] {
+      // wall_time_s differs between runs; every other column must be identical.
+      let lines = csv.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+      let wall = Set(lines[0].indices.filter { lines[0][$0].hasPrefix("wall_time") })
+      return lines.map { line in line.indices.filter { !wall.contains($0) }.map { String(line[$0]) }.joined(separator: ",") }
+    }
+    #expect(withoutWallTime(resumed) == withoutWallTime(table), "\(resumed)\n\(table)")
+  }
 }

@@ -63,6 +63,42 @@ public struct Sweep {
     overrides + zip(axes, combination).map { "\($0.key)=\($1)" } + ["seed=\(seed)"]
   }
 
+  /// The summary of a run directory a previous sweep finished (`--resume`), or nil when `directory`
+  /// holds no finished run. Numbers become values (null → NaN); `"status": "failed"` adds
+  /// `failed: 1`.
+  ///
+  /// - Throws: `.output` when the finished run used other overrides than `expected` (the sweep's
+  ///   cell changed since).
+  public static func finishedSummary(at directory: URL, expected overrides: [String]) throws(RunError) -> [String: Double]? {
+    let url = directory.appendingPathComponent("summary.json")
+    guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+    guard let data = try? Data(contentsOf: url), let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+      throw .output(path: url.path, reason: "unreadable summary: remove the run directory to run the cell again")
+    }
+    let recorded = object["overrides"] as? [String] ?? []
+    guard recorded == overrides else {
+      throw .output(
+        path: directory.path,
+        reason: "was run with overrides \(recorded), this sweep's cell has \(overrides): use another --out, or remove the directory")
+    }
+    // Numbers are read from their text (summary.json writes one field a line, shortest
+    // round-trip form), so a resumed table is bit-identical to an uninterrupted one.
+    var summary: [String: Double] = [:]
+    for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+      let parts = line.split(separator: ":", maxSplits: 1)
+      guard parts.count == 2 else { continue }
+      let key = parts[0].trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+      let text = parts[1].trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: ","))
+      if let number = Double(text) {
+        summary[key] = number
+      } else if text == "null" {
+        summary[key] = .nan
+      }
+    }
+    if object["status"] as? String == "failed" { summary["failed"] = 1 }
+    return summary
+  }
+
   /// A folder-safe label for a combination, e.g. `aggregator.name=fedavg_data.partition.alpha=0.1`.
   public func label(_ combination: [String]) -> String {
     let text = zip(axes, combination).map { "\($0.key)=\($1)" }.joined(separator: "_")
