@@ -1,7 +1,7 @@
 import ArgumentParser
-import Learning
 import Foundation
 import Graphs
+import Learning
 import Privacy
 import Randomness
 

@@ -117,10 +117,13 @@ import Testing
     let generalist = MixtureNames.a(1, expert: 0, .up, mixture)
     #expect(adapters[0].parameters.values(generalist) == adapters[2].parameters.values(generalist))
     #expect(adapters[0].parameters.values(generalist) == adapters[1].parameters.values(generalist))
-    let plain = try run(["schedule.rounds=1"]).metrics, mixed = try run(["schedule.rounds=1", "model.mixture={experts_per_client: [2, 3, 2]}"]).metrics
+    let plain = try run(["schedule.rounds=1"]).metrics,
+      mixed = try run(["schedule.rounds=1", "model.mixture={experts_per_client: [2, 3, 2]}"]).metrics
     func bytes(_ m: String) -> String? { m.range(of: #""bytes_up": [0-9]+"#, options: .regularExpression).map { String(m[$0]) } }
     #expect(bytes(plain) == bytes(mixed))
-    #expect(throws: ScenarioError.self) { try ScenarioDecoder.decode(Self.text, file: "c.yaml", overrides: ["model.mixture={experts_per_client: [2, 3]}"]) }
+    #expect(throws: ScenarioError.self) {
+      try ScenarioDecoder.decode(Self.text, file: "c.yaml", overrides: ["model.mixture={experts_per_client: [2, 3]}"])
+    }
   }
 
   /// Out of distribution every client's validation text mixes the domains: routing is reported

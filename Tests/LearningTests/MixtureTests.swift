@@ -106,8 +106,10 @@ import Testing
   @Test func fewerActiveExpertsAreExactlyASmallerMixture() throws {
     let model = try DecoderLM(config: Self.config)
     let weights = ParameterSet.llama(Self.config, seed: 1, std: 0.3)
-    let large = LoRAConfig(rank: 2, alpha: 4, targets: [.q, .gate, .up, .down], mixture: MixtureConfig(experts: 4, topK: 2, balanceWeight: 0.2))
-    let small = LoRAConfig(rank: 2, alpha: 4, targets: [.q, .gate, .up, .down], mixture: MixtureConfig(experts: 3, topK: 2, balanceWeight: 0.2))
+    let large = LoRAConfig(
+      rank: 2, alpha: 4, targets: [.q, .gate, .up, .down], mixture: MixtureConfig(experts: 4, topK: 2, balanceWeight: 0.2))
+    let small = LoRAConfig(
+      rank: 2, alpha: 4, targets: [.q, .gate, .up, .down], mixture: MixtureConfig(experts: 3, topK: 2, balanceWeight: 0.2))
     var wide = adapter(large, seed: 11)
     wide.activeExperts = 3
     let narrow = Adapter(config: small, parameters: ParameterSet(layout: .lora(small, model: Self.config)))
@@ -122,7 +124,8 @@ import Testing
     let wideSpace = Workspace(config: Self.config, lora: large, batchSize: 2, sequenceLength: 8)
     let narrowSpace = Workspace(config: Self.config, lora: small, batchSize: 2, sequenceLength: 8)
     let wideGradients = ParameterSet(layout: wide.parameters.layout), narrowGradients = ParameterSet(layout: narrow.parameters.layout)
-    let a = loss(model: model, weights: weights, adapter: wide, workspace: wideSpace, tokens: tokens, targets: targets, gradients: wideGradients)
+    let a = loss(
+      model: model, weights: weights, adapter: wide, workspace: wideSpace, tokens: tokens, targets: targets, gradients: wideGradients)
     let b = loss(
       model: model, weights: weights, adapter: narrow, workspace: narrowSpace, tokens: tokens, targets: targets, gradients: narrowGradients)
     #expect(a == b)

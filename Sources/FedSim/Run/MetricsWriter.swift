@@ -15,7 +15,8 @@ enum JSONValue {
     case .bool(let v): return v ? "true" : "false"
     case .null: return "null"
     case .array(let items): return "[" + items.map(\.text).joined(separator: ", ") + "]"
-    case .object(let fields): return "{" + fields.keys.sorted().map { "\(jsonString($0)): \(fields[$0]!.text)" }.joined(separator: ", ") + "}"
+    case .object(let fields):
+      return "{" + fields.keys.sorted().map { "\(jsonString($0)): \(fields[$0]!.text)" }.joined(separator: ", ") + "}"
     }
   }
 }

@@ -122,7 +122,10 @@ final class RoundRecorder {
       fields["mean_\(short)_generalist_share_by_domain"] = .object(
         Dictionary(
           uniqueKeysWithValues: byDomain.map { domain, shares in
-            (domainName(domain), .array((0..<shares[0].count).map { layer in .double(shares.map { $0[layer] }.reduce(0, +) / Double(shares.count)) }))
+            (
+              domainName(domain),
+              .array((0..<shares[0].count).map { layer in .double(shares.map { $0[layer] }.reduce(0, +) / Double(shares.count)) })
+            )
           }))
     }
     return fields

@@ -384,7 +384,8 @@ extension Runner {
     writer.close()
     let reason: String
     if case .interrupted = cause { reason = "interrupted (SIGINT or SIGTERM)" } else { reason = cause.description }
-    let note = "{\n  \"status\": \"\(cause.isInterruption ? "interrupted" : "failed")\",\n  \"reason\": \(jsonString(reason)),\n  \"rounds_completed\": \(rounds)\n}\n"
+    let note =
+      "{\n  \"status\": \"\(cause.isInterruption ? "interrupted" : "failed")\",\n  \"reason\": \(jsonString(reason)),\n  \"rounds_completed\": \(rounds)\n}\n"
     try? note.write(to: temporary.appendingPathComponent("partial.json"), atomically: true, encoding: .utf8)
     var destination = output.deletingLastPathComponent().appendingPathComponent(output.lastPathComponent + ".partial")
     var attempt = 2

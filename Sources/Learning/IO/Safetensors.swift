@@ -128,14 +128,17 @@ public struct SafetensorsFile: Sendable {
       guard size == offsets[1] - offsets[0] else {
         throw .invalidHeader(
           path: path,
-          reason: "tensor '\(name)' of shape \(shape) and dtype \(dtypeName) needs \(size) bytes, data_offsets give \(offsets[1] - offsets[0])"
+          reason:
+            "tensor '\(name)' of shape \(shape) and dtype \(dtypeName) needs \(size) bytes, data_offsets give \(offsets[1] - offsets[0])"
         )
       }
       tensors[name] = TensorInfo(dtype: dtype, shape: shape, range: offsets[0]..<offsets[1])
     }
     // The tensors must tile the data section: no overlap, no gap, nothing after the last.
     var next = 0
-    for (name, info) in tensors.sorted(by: { ($0.value.range.lowerBound, $0.value.range.upperBound) < ($1.value.range.lowerBound, $1.value.range.upperBound) }) {
+    for (name, info) in tensors.sorted(by: {
+      ($0.value.range.lowerBound, $0.value.range.upperBound) < ($1.value.range.lowerBound, $1.value.range.upperBound)
+    }) {
       guard info.range.lowerBound == next else {
         throw .invalidHeader(
           path: path,

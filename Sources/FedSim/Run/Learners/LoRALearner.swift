@@ -301,8 +301,9 @@ final class LoRALearner: LocalLearner, @unchecked Sendable {
       var byDomain: [Int: [Double]] = [:]
       for (domain, tokens) in domains {
         let windows = TokenWindows(tokens: tokens, length: sequenceLength)
-        if let share = (try? evaluateLossAndRouting(
-          model: model, weights: weights, adapter: adapter(values, client: client), windows: windows))?.generalistShare
+        if let share =
+          (try? evaluateLossAndRouting(
+            model: model, weights: weights, adapter: adapter(values, client: client), windows: windows))?.generalistShare
         {
           byDomain[domain] = share
         }
