@@ -27,7 +27,6 @@ public struct CoMiGS: Aggregator {
   }
 
   public mutating func finish(_ sum: WeightedSum, global: inout [Float], context: AggregationContext) {
-    guard sum.totalWeight > 0 else { return }
-    for i in 0..<global.count { global[i] = Float(sum.sum[i] / sum.totalWeight) }
+    sum.writeMean(into: &global)
   }
 }

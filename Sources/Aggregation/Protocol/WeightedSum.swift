@@ -24,4 +24,11 @@ public struct WeightedSum: Sendable, Equatable {
       }
     }
   }
+
+  /// The weighted mean Σ wᵢxᵢ / Σ wᵢ rounded to Float32 into `values` (left as they are when
+  /// nothing was added with a positive weight).
+  public func writeMean(into values: inout [Float]) {
+    guard totalWeight > 0 else { return }
+    for i in 0..<min(values.count, sum.count) { values[i] = Float(sum[i] / totalWeight) }
+  }
 }

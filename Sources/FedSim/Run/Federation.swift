@@ -305,7 +305,7 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
     var mean = WeightedSum(dimension: shared.packedCount)
     for contribution in contributions { mean.add(contribution, weight: 1) }
     var packed = shared.pack(global)
-    for i in 0..<packed.count { packed[i] = Float(mean.sum[i] / mean.totalWeight) }
+    mean.writeMean(into: &packed)
     shared.unpack(packed, into: &global)
   }
 
