@@ -296,6 +296,9 @@ public struct Runner {
       "wall_time_s": Date().timeIntervalSince(start), "clients_with_state": Double(result.clientsWithState),
       "failed_rounds": Double(recorder.failedRounds), "diverged_clients": Double(diverged.count),
       "evaluated_clients": Double(evaluated.count), "setup_wall_s": setupSeconds,
+      "departed_clients": Double(
+        s.devices.departure == nil
+          ? 0 : (0..<s.clients).filter { (s.devices.departureTime(client: $0, seed: s.seed) ?? .infinity) <= result.simulatedTime }.count),
       "non_finite_updates": Double(recorder.nonFiniteUpdates), "non_finite_aggregates": Double(recorder.nonFiniteAggregates),
     ]
     for split in ["validation", "test", "train"] {

@@ -224,6 +224,11 @@ extension ScenarioDecoder {
     model.speed = distribution(s, "speed", default: .constant(1e10), resolve: resolve) ?? .constant(1e10)
     model.memory = distribution(s, "memory", default: nil, resolve: resolve)
     model.dropoutProbability = s.double("dropout", default: 0, in: 0...1) ?? 0
+    if s.contains("departure") {
+      let departure = s.section("departure", allowed: ["fraction", "within"])
+      model.departure = DeviceModel.Departure(
+        fraction: departure.double("fraction", in: 0...1) ?? 0, within: departure.double("within", in: 0...1e12, openLower: true) ?? 1)
+    }
     if let node = s["availability"] {
       if case .scalar(let scalar) = node {
         if scalar.string != "always" {

@@ -69,7 +69,7 @@ public enum ScenarioDecoder {
           "topology",
           allowed: ["kind", "k", "p", "beta", "m", "rows", "columns", "file", "mixing", "resample_every_round", "require_connected"]),
         clients: clients, resolve: resolve),
-      devices: devices(top.section("devices", allowed: ["speed", "memory", "availability", "dropout"]), resolve: resolve),
+      devices: devices(top.section("devices", allowed: ["speed", "memory", "availability", "dropout", "departure"]), resolve: resolve),
       network: network(top.section("network", allowed: ["uplink", "downlink", "peer"]), resolve: resolve),
       schedule: schedule(top.section("schedule", allowed: scheduleKeys), clients: clients),
       aggregator: aggregator(top.section("aggregator", allowed: ["name", "options"])),

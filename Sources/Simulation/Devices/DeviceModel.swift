@@ -35,15 +35,38 @@ public struct DeviceModel: Sendable, Equatable, Hashable, Codable {
   public var availability: Availability
   /// Probability that a client crashes during a participation (it never reports).
   public var dropoutProbability: Double
+  /// Clients that leave for good (churn), if any.
+  public var departure: Departure?
+
+  /// A fraction of the clients leaves for good, each at a time drawn uniformly in [0, within)
+  /// simulated seconds: from then on it is never available, and work in progress is lost.
+  public struct Departure: Sendable, Equatable, Hashable, Codable {
+    public var fraction: Double
+    public var within: SimulatedTime
+
+    public init(fraction: Double, within: SimulatedTime) {
+      self.fraction = fraction
+      self.within = within
+    }
+  }
 
   public init(
     speed: Distribution = .constant(1e9), memory: Distribution? = nil, availability: Availability = .always,
-    dropoutProbability: Double = 0
+    dropoutProbability: Double = 0, departure: Departure? = nil
   ) {
     self.speed = speed
     self.memory = memory
     self.availability = availability
     self.dropoutProbability = dropoutProbability
+    self.departure = departure
+  }
+
+  /// When `client` leaves for good, or nil when it stays (deterministic in the seed).
+  public func departureTime(client: Int, seed: UInt64) -> SimulatedTime? {
+    guard let departure, departure.fraction > 0 else { return nil }
+    var stream = RandomStream(seed: seed, purpose: StreamPurpose("departure"), client: UInt32(truncatingIfNeeded: client))
+    guard stream.nextDouble() < departure.fraction else { return nil }
+    return stream.nextDouble() * departure.within
   }
 
   public func validate() throws(SimulationError) {
@@ -51,6 +74,11 @@ public struct DeviceModel: Sendable, Equatable, Hashable, Codable {
     try memory?.validate("devices.memory")
     if !(0...1).contains(dropoutProbability) {
       throw .invalidParameter(field: "devices.dropout", value: "\(dropoutProbability)", expected: "a probability in [0, 1]")
+    }
+    if let departure, !((0...1).contains(departure.fraction) && departure.within > 0 && departure.within.isFinite) {
+      throw .invalidParameter(
+        field: "devices.departure", value: "\(departure.fraction), \(departure.within)",
+        expected: "a fraction in [0, 1] and a positive finite time")
     }
     if case .bernoulli(let p) = availability, !(p > 0 && p <= 1) {
       throw .invalidParameter(field: "devices.availability", value: "\(p)", expected: "a probability in (0, 1]")
@@ -71,6 +99,7 @@ public struct DeviceModel: Sendable, Equatable, Hashable, Codable {
 
   /// Whether `client` is online for `round` at `time`.
   public func isAvailable(client: Int, round: Int, time: SimulatedTime, seed: UInt64) -> Bool {
+    if let gone = departureTime(client: client, seed: seed), time >= gone { return false }
     switch availability {
     case .always: return true
     case .bernoulli(let p):
@@ -85,9 +114,10 @@ public struct DeviceModel: Sendable, Equatable, Hashable, Codable {
 
   /// When `client`, online at `time`, goes offline (infinity unless availability follows a trace
   /// of intervals). A client whose work outlasts its interval never reports.
-  public func onlineUntil(client: Int, time: SimulatedTime) -> SimulatedTime {
-    guard case .intervals(let lists) = availability else { return .infinity }
-    return lists[client % lists.count].first { $0.start <= time && time < $0.end }?.end ?? time
+  public func onlineUntil(client: Int, time: SimulatedTime, seed: UInt64 = 0) -> SimulatedTime {
+    let gone = departureTime(client: client, seed: seed) ?? .infinity
+    guard case .intervals(let lists) = availability else { return gone }
+    return min(gone, lists[client % lists.count].first { $0.start <= time && time < $0.end }?.end ?? time)
   }
 
   /// Whether `client` crashes during its participation in `round` (or its `round`-th dispatch).

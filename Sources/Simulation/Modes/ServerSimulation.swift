@@ -208,7 +208,7 @@ public final class ServerSimulation<Task: FederatedTask> {
       return
     }
     guard let dispatch = dispatches[Key(client: client, key: key)] else { return }
-    let offline = settings.devices.onlineUntil(client: client, time: now)
+    let offline = settings.devices.onlineUntil(client: client, time: now, seed: settings.seed)
     if offline < now + duration {
       // The device leaves before finishing (a trace of availability intervals).
       queue.schedule(.wentOffline(client, key), at: max(offline, now))
