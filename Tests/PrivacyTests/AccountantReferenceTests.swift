@@ -5,7 +5,8 @@ import Testing
 
 @testable import Privacy
 
-/// The reference values and closed forms of shared/reference/decor.md.
+/// Reference values and closed forms of Decor's accountant (Allouah et al., "The Privacy Power of
+/// Correlated Noise in Decentralized Learning", ICML 2024; docs/privacy.md).
 @Suite struct AccountantReferenceTests {
   struct Reference: Sendable, CustomStringConvertible {
     let name: String

@@ -1,8 +1,8 @@
 import Foundation
 
 /// Personalised trust-weighted aggregation (Wagner, Fan, Jaggi, "Personalized Collaborative
-/// Fine-Tuning for On-Device Large Language Models", COLM 2024; reference notes in
-/// shared/reference/trust-weighted.md). Every client mixes the adapters it received with its own,
+/// Fine-Tuning for On-Device Large Language Models", COLM 2024, arXiv 2404.09753; see
+/// docs/aggregators.md). Every client mixes the adapters it received with its own,
 /// θ_i ← Σ_j W_ij θ_j, with a row of trust weights recomputed at every aggregation:
 /// - `weights`: W_i· = softmax_j(S_ij), S_ij the mean cosine similarity of corresponding rows of
 ///   every shared matrix;
