@@ -116,4 +116,20 @@ import Testing
     }
     #expect(withoutWallTime(resumed) == withoutWallTime(table), "\(resumed)\n\(table)")
   }
+
+  /// Training commands refuse a non-finite learning rate before any work, and never replace an
+  /// existing output folder without --force.
+  @Test func trainingCommandsRefuseBadRatesAndExistingOutputs() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fedsim-train-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder.appendingPathComponent("existing"), withIntermediateDirectories: true)
+    let corpus = "/usr/share/common-licenses/GPL-3"
+    for rate in ["inf", "nan", "-1"] {
+      let out = folder.appendingPathComponent("model-\(rate)").path
+      #expect(try run(["pretrain", "--corpus", corpus, "--out", out, "--steps", "1", "--lr=\(rate)"]).status != 0, "--lr \(rate)")
+      #expect(!FileManager.default.fileExists(atPath: out))
+    }
+    let existing = folder.appendingPathComponent("existing").path
+    #expect(try run(["pretrain", "--corpus", corpus, "--out", existing, "--steps", "1"]).status != 0)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: existing).isEmpty)
+  }
 }
