@@ -21,9 +21,7 @@ public struct CoMiGS: Aggregator {
   public func streamingWeight(of contribution: Contribution) -> Double? { 1 }
 
   public mutating func aggregate(_ contributions: [Contribution], global: inout [Float], context: AggregationContext) {
-    var sum = WeightedSum(dimension: global.count)
-    for contribution in contributions.sorted(by: { $0.client < $1.client }) { sum.add(contribution, weight: 1) }
-    finish(sum, global: &global, context: context)
+    finish(WeightedSum(contributions, dimension: global.count) { _ in 1 }, global: &global, context: context)
   }
 
   public mutating func finish(_ sum: WeightedSum, global: inout [Float], context: AggregationContext) {

@@ -59,11 +59,8 @@ public struct FedAvg: Aggregator {
 
   /// The batch form: contributions sorted by client id, so the sum does not depend on arrival order.
   public mutating func aggregate(_ contributions: [Contribution], global: inout [Float], context: AggregationContext) {
-    var sum = WeightedSum(dimension: global.count)
-    for contribution in contributions.sorted(by: { $0.client < $1.client }) {
-      sum.add(contribution, weight: uniformWeights ? 1 : contribution.weight)
-    }
-    finish(sum, global: &global, context: context)
+    let uniform = uniformWeights
+    finish(WeightedSum(contributions, dimension: global.count) { uniform ? 1 : $0.weight }, global: &global, context: context)
   }
 
   public mutating func finish(_ sum: WeightedSum, global: inout [Float], context: AggregationContext) {

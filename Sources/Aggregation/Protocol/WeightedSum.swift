@@ -9,6 +9,13 @@ public struct WeightedSum: Sendable, Equatable {
 
   public init(dimension: Int) { sum = [Double](repeating: 0, count: dimension) }
 
+  /// The sum of `contributions` in client order (so it does not depend on the order replies
+  /// arrived in), each with `weight(contribution)`: the batch form of streaming aggregators.
+  public init(_ contributions: [Contribution], dimension: Int, weight: (Contribution) -> Double) {
+    self.init(dimension: dimension)
+    for contribution in contributions.sorted(by: { $0.client < $1.client }) { add(contribution, weight: weight(contribution)) }
+  }
+
   /// Adds weight · values. Contributions of the wrong size are a programming error.
   public mutating func add(_ contribution: Contribution, weight: Double) {
     precondition(

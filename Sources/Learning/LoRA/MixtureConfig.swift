@@ -38,7 +38,7 @@ public struct MixtureConfig: Codable, Sendable, Equatable, Hashable {
   }
 
   public func validate() throws(ModelError) {
-    if experts < 1 { throw .invalidConfig(field: "experts", value: "\(experts)", expected: "at least 1") }
+    if experts < 1 || experts > 64 { throw .invalidConfig(field: "experts", value: "\(experts)", expected: "1…64") }
     if generalists < 0 || generalists > experts {
       throw .invalidConfig(field: "generalists", value: "\(generalists)", expected: "0…\(experts) (the experts)")
     }

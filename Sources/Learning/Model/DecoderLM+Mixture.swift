@@ -67,18 +67,27 @@ extension DecoderLM {
     var routed = [Int](repeating: 0, count: experts)
     for r in 0..<rows {
       let z = probabilities + r * experts, w = gates + r * experts
-      // Top k by logit among the active experts, ties to the lower index.
-      let order = (0..<active).sorted { z[$0] > z[$1] || (z[$0] == z[$1] && $0 < $1) }
-      let chosen = order.prefix(topK)
-      let top = z[order[0]]
+      // Top k by logit among the active experts, ties to the lower index (a bit mask: no
+      // allocation per token; experts ≤ 64).
+      var chosen: UInt64 = 0
+      for _ in 0..<topK {
+        var best = -1
+        for e in 0..<active where chosen & (1 << UInt64(e)) == 0 && (best < 0 || z[e] > z[best]) { best = e }
+        chosen |= 1 << UInt64(best)
+      }
+      var top = -Float.infinity
+      for e in 0..<active where chosen & (1 << UInt64(e)) != 0 { top = max(top, z[e]) }
       var selectedTotal: Float = 0
-      for e in 0..<experts { w[e] = 0 }
-      for e in chosen {
+      for e in 0..<experts {
+        guard e < active, chosen & (1 << UInt64(e)) != 0 else {
+          w[e] = 0
+          continue
+        }
         w[e] = Foundation.exp(z[e] - top)
         selectedTotal += w[e]
         routed[e] += 1
       }
-      for e in chosen { w[e] /= selectedTotal }
+      for e in 0..<active where w[e] != 0 { w[e] /= selectedTotal }
       var total: Float = 0
       for e in 0..<experts {
         z[e] = e < active ? Foundation.exp(z[e] - top) : 0
