@@ -9,6 +9,7 @@ let package = Package(
     .library(name: "Learning", targets: ["Learning"]),
 
     .library(name: "Randomness", targets: ["Randomness"]),
+    .library(name: "StateArchive", targets: ["StateArchive"]),
     .library(name: "Privacy", targets: ["Privacy"]),
     .library(name: "Graphs", targets: ["Graphs"]),
     .library(name: "Simulation", targets: ["Simulation"]),
@@ -40,6 +41,9 @@ let package = Package(
     // sincos from the C library (a GNU extension Swift does not import), for bulk Gaussians.
     .target(name: "CMathShim", linkerSettings: [.linkedLibrary("m")]),
 
+    // Binary archives of simulator state (checkpoints), bounds-checked on reading.
+    .target(name: "StateArchive"),
+
     // Counter-based random streams shared by every module.
     .target(name: "Randomness", dependencies: ["CMathShim"]),
 
@@ -49,6 +53,7 @@ let package = Package(
       dependencies: [
         "CBLAS",
         "Randomness",
+        "StateArchive",
         .product(name: "RealModule", package: "swift-numerics"),
       ]
     ),
@@ -57,7 +62,7 @@ let package = Package(
     .target(name: "Graphs", dependencies: ["CBLAS", "Randomness"]),
 
     // Discrete-event simulation: clock, event queue, worker pool, devices, network, schedules.
-    .target(name: "Simulation", dependencies: ["Randomness", "Graphs"]),
+    .target(name: "Simulation", dependencies: ["Randomness", "Graphs", "StateArchive"]),
 
     // Privacy: the SecLDP/RDP accountant, and key agreement / derivation over OpenSSL.
     .target(name: "Privacy", dependencies: ["COpenSSL", "CBLAS", "Graphs", "Randomness"]),
@@ -66,13 +71,13 @@ let package = Package(
     .target(name: "Data", dependencies: ["Randomness"]),
 
     // Aggregation rules: the extension protocol and the built-in aggregators.
-    .target(name: "Aggregation", dependencies: ["Randomness"]),
+    .target(name: "Aggregation", dependencies: ["Randomness", "StateArchive"]),
 
     // Scenario files, run plans, registries and run directories.
     .target(
       name: "FedSim",
       dependencies: [
-        "Learning", "Simulation", "Graphs", "Data", "Privacy", "Randomness", "Aggregation",
+        "Learning", "Simulation", "Graphs", "Data", "Privacy", "Randomness", "Aggregation", "StateArchive",
         .product(name: "Yams", package: "Yams"),
       ]
     ),

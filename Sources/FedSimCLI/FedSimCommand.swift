@@ -1,10 +1,11 @@
 import ArgumentParser
+import FedSim
 
 struct FedSimCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "fedsim",
     abstract: "Simulate federated and decentralized LoRA fine-tuning of on-device language models.",
-    version: "0.1.0-dev",
+    version: FedSimVersion.string,
     subcommands: [
       RunCommand.self, SweepCommand.self, ValidateCommand.self, PretrainCommand.self, FinetuneCommand.self, EvalCommand.self,
       BenchCommand.self,

@@ -10,10 +10,14 @@ struct RunCommand: ParsableCommand {
     discussion: """
       The run directory holds scenario.yaml, metrics.jsonl (one record per client evaluation and per round), \
       summary.json, clients.csv and trace.hash (plus trace.jsonl and adapters/ when the scenario asks). It is \
-      written under a temporary name and renamed when complete; an existing directory is never overwritten.
+      written as OUT.partial and renamed OUT when complete; an existing directory is never overwritten. \
+      OUT.partial holds checkpoints (output.checkpoint_every, default every 10 rounds, and on Ctrl-C): \
+      `fedsim run --resume OUT.partial` continues an interrupted or killed run to the same result.
       """)
 
-  @Argument(help: "Scenario file (YAML).") var file: String
+  @Argument(help: "Scenario file (YAML); optional with --resume (then it must be the one the run started with).")
+  var file: String?
+  @Option(help: "Continue the unfinished run in this folder (OUT.partial) from its latest checkpoint.") var resume: String?
   @Option(name: .customLong("set"), help: "Override a field: key.path=value (repeatable).") var overrides: [String] = []
   @Option(help: "Override the seed.") var seed: UInt64?
   @Option(help: "Worker threads (never changes results).") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
@@ -22,26 +26,49 @@ struct RunCommand: ParsableCommand {
 
   func validate() throws {
     guard workers > 0 else { throw ValidationError("--workers must be positive, got \(workers)") }
+    if resume == nil && file == nil { throw ValidationError("give a scenario file, or --resume with an unfinished run's folder") }
+    if resume != nil && out != nil { throw ValidationError("--out cannot be combined with --resume: the run keeps its folder") }
   }
 
   func run() throws {
     BLAS.threads = 1  // one BLAS thread per worker; parallelism comes from the worker pool
-    let url = URL(fileURLWithPath: file)
     var allOverrides = overrides
     if let seed { allOverrides.append("seed=\(seed)") }
-    let scenario: Scenario
-    let text: String
-    do {
-      text = try String(contentsOf: url, encoding: .utf8)
-      scenario = try ScenarioDecoder.decode(contentsOf: url, overrides: allOverrides)
-    } catch let error as ScenarioError {
-      FileHandle.standardError.write(Data((error.description + "\n").utf8))
-      throw ExitCode(1)
+    let runner: Runner
+    if let resume {
+      var text: String? = nil
+      if let file {
+        do { text = try String(contentsOf: URL(fileURLWithPath: file), encoding: .utf8) } catch {
+          FileHandle.standardError.write(Data("error: \(file): \(error.localizedDescription)\n".utf8))
+          throw ExitCode(1)
+        }
+      }
+      do {
+        runner = try Runner.resuming(
+          URL(fileURLWithPath: resume), scenarioText: text, overrides: text != nil || !allOverrides.isEmpty ? allOverrides : nil,
+          workers: workers, cacheDirectory: URL(fileURLWithPath: "runs/.cache"), warn: { log("warning: \($0)") })
+      } catch {
+        FileHandle.standardError.write(Data(("error: \(error.description)\n").utf8))
+        throw ExitCode(1)
+      }
+    } else {
+      let url = URL(fileURLWithPath: file ?? "")
+      let scenario: Scenario
+      let text: String
+      do {
+        text = try String(contentsOf: url, encoding: .utf8)
+        scenario = try ScenarioDecoder.decode(contentsOf: url, overrides: allOverrides)
+      } catch let error as ScenarioError {
+        FileHandle.standardError.write(Data((error.description + "\n").utf8))
+        throw ExitCode(1)
+      }
+      let output = URL(fileURLWithPath: out ?? scenario.output.directory ?? "runs/\(scenario.name)-\(scenario.seed)")
+      runner = Runner(
+        scenario: scenario, scenarioText: text, overrides: allOverrides, workers: workers, output: output,
+        cacheDirectory: URL(fileURLWithPath: "runs/.cache"), scenarioFile: url.standardizedFileURL)
     }
-    let output = URL(fileURLWithPath: out ?? scenario.output.directory ?? "runs/\(scenario.name)-\(scenario.seed)")
-    let runner = Runner(
-      scenario: scenario, scenarioText: text, overrides: allOverrides, workers: workers, output: output,
-      cacheDirectory: URL(fileURLWithPath: "runs/.cache"))
+    let scenario = runner.scenario
+    let output = runner.output
     let terminal = isatty(STDERR_FILENO) != 0
     let quiet = self.quiet
     let languageModel = scenario.task == .loraLM
@@ -94,8 +121,11 @@ struct RunCommand: ParsableCommand {
               "warning: the run diverged: %.0f of %d clients had non-finite values (%.0f local updates and %.0f aggregates rejected); its means are not comparable with a clean run's",
             summary["diverged_clients"] ?? 0, scenario.clients, summary["non_finite_updates"] ?? 0, summary["non_finite_aggregates"] ?? 0))
       }
-    } catch RunError.interrupted(let directory) {
-      FileHandle.standardError.write(Data(("\ninterrupted: what the run wrote so far is in \(directory) (see partial.json)\n").utf8))
+    } catch RunError.interrupted(let directory, let resumable) {
+      let next =
+        resumable
+        ? "continue with: fedsim run --resume \(directory)" : "what the run wrote so far is in \(directory) (see partial.json)"
+      FileHandle.standardError.write(Data(("\ninterrupted: \(next)\n").utf8))
       throw ExitCode(130)
     } catch {
       FileHandle.standardError.write(Data(("error: \(error.description)\n").utf8))
@@ -104,8 +134,9 @@ struct RunCommand: ParsableCommand {
   }
 }
 
-/// SIGINT and SIGTERM stop a run after the event in progress (its folder is kept as
-/// `<output>.partial`); a second one ends the process at once.
+/// SIGINT and SIGTERM stop a run once a checkpoint is written (after the event in progress, or at
+/// the end of a gossip round), keeping its folder `<output>.partial`; a second one ends the
+/// process at once (the previous checkpoint stays usable).
 final class InterruptHandler {
   let sources: [any DispatchSourceSignal]
 

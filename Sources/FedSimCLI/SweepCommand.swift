@@ -79,16 +79,29 @@ struct SweepCommand: ParsableCommand {
         if !quiet { log("[\(index)/\(total)] \(sweep.overrides(for: combination, seed: seed).joined(separator: " "))") }
         do {
           try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-          let runner = Runner(
+          var runner = Runner(
             scenario: scenario, scenarioText: text, overrides: sweep.overrides(for: combination, seed: seed), workers: workers,
             output: output, cacheDirectory: URL(fileURLWithPath: "runs/.cache"))
+          if resume, FileManager.default.fileExists(atPath: runner.workDirectory.path) {
+            // The cell was cut off: continue it from its checkpoint, or start it again without one.
+            if FileManager.default.fileExists(atPath: runner.workDirectory.appendingPathComponent("checkpoint").path) {
+              runner = try Runner.resuming(
+                runner.workDirectory, scenarioText: text, overrides: sweep.overrides(for: combination, seed: seed), workers: workers,
+                cacheDirectory: URL(fileURLWithPath: "runs/.cache"), warn: { log("warning: \($0)") })
+              if !quiet { log("  resuming \(runner.workDirectory.lastPathComponent) from its checkpoint") }
+            } else {
+              try FileManager.default.removeItem(at: runner.workDirectory)
+              if !quiet { log("  \(runner.workDirectory.lastPathComponent) has no checkpoint: running the cell again") }
+            }
+          }
           let summary = try runner.run(log: { _ in }, progress: { _ in })
           if summary["diverged"] == 1 {
             log("warning: \(output.lastPathComponent) diverged (\(Int(summary["diverged_clients"] ?? 0)) clients with non-finite values)")
           }
           row.append(summary)
-        } catch RunError.interrupted(let directory) {
-          FileHandle.standardError.write(Data("\ninterrupted: the sweep stopped; the current run's output is in \(directory)\n".utf8))
+        } catch RunError.interrupted(let directory, _) {
+          FileHandle.standardError.write(
+            Data("\ninterrupted: the sweep stopped (the current run is in \(directory)); continue with --resume\n".utf8))
           throw ExitCode(130)
         } catch RunError.nonFinite(let finding) {
           // One cell's failure is a result of the sweep, not the end of it.

@@ -78,7 +78,7 @@ import Testing
     process.standardError = FileHandle.nullDevice
     try process.run()
     // Wait until the run has written something, then interrupt it.
-    let metrics = folder.appendingPathComponent(".long.partial-\(process.processIdentifier)/metrics.jsonl")
+    let metrics = folder.appendingPathComponent("long.partial/metrics.jsonl")
     for _ in 0..<200 where ((try? FileManager.default.attributesOfItem(atPath: metrics.path)[.size] as? Int) ?? 0) == 0 {
       Thread.sleep(forTimeInterval: 0.05)
     }

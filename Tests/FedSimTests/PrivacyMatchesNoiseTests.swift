@@ -69,7 +69,8 @@ import Testing
       scenario.privacy, mechanism: .local, aggregator: "ldp", graph: nil, clients: scenario.clients, rounds: 10, localSteps: 4,
       batchSize: 10, examples: [Int](repeating: 10, count: scenario.clients), seed: scenario.seed)
     let federation = Federation(
-      learner: learner, aggregator: try AggregatorRegistry.shared.make("ldp"), privacy: plan, seed: 3, runName: "t", keysSeeded: true)
+      learner: learner, aggregator: try AggregatorRegistry.shared.make("ldp"), privacy: plan, population: scenario.clients, seed: 3,
+      runName: "t", keysSeeded: true)
     let state = federation.makeState(0)
     let cosine = LearningRateSchedule.named("cosine", peak: 0.1, warmupSteps: 0, totalSteps: 40)!
     for round in 0..<10 {

@@ -135,7 +135,7 @@ import Testing
         schedule: scenario.schedule, seed: 1, workers: 1, perExample: false)
       let task = Federation(
         learner: learner, aggregator: try AggregatorRegistry.shared.make("fedavg", options: scenario.aggregator.options), privacy: nil,
-        seed: 1, runName: "fedprox", keysSeeded: true)
+        population: scenario.clients, seed: 1, runName: "fedprox", keysSeeded: true)
       // A received adapter with B ≠ 0, so the loss gradient moves every tensor.
       let received = task.global.enumerated().map { Float(($0.offset % 7) - 3) * 0.05 }
       var state = task.makeClientState(for: 0)

@@ -1,3 +1,5 @@
+import StateArchive
+
 /// Federated averaging (McMahan et al. 2017) with the adaptive server optimisers of Reddi et al.,
 /// "Adaptive Federated Optimization" (ICLR 2021).
 ///
@@ -93,5 +95,20 @@ public struct FedAvg: Aggregator {
         global[i] = Float(x + eta * firstMoment[i] / (secondMoment[i].squareRoot() + tau))
       }
     }
+  }
+}
+
+extension FedAvg {
+  /// The server optimiser's moments (empty before the first round and without one).
+  public func archive(to writer: inout ArchiveWriter) {
+    writer.section("fedavg")
+    writer.write(firstMoment)
+    writer.write(secondMoment)
+  }
+
+  public mutating func restore(from reader: inout ArchiveReader) throws(ArchiveError) {
+    try reader.section("fedavg")
+    firstMoment = try reader.readDoubles()
+    secondMoment = try reader.readDoubles()
   }
 }

@@ -1,4 +1,5 @@
 import Randomness
+import StateArchive
 
 /// Who talks to whom in a round.
 public enum Communication: Sendable, Equatable {
@@ -156,6 +157,13 @@ public protocol Aggregator: Sendable {
   /// The default is the weighted sum x_i ← W_ii·x_i + Σ_j W_ij·x_j.
   func combine(own: [Float], selfWeight: Double, neighbours: [(contribution: Contribution, weight: Double)], context: AggregationContext)
     -> [Float]
+
+  /// State kept between rounds (server momentum, adaptive moments), written to checkpoints so a
+  /// resumed run continues exactly. The default writes nothing: implement it, and
+  /// `restore(from:)`, when the aggregator keeps state in `self`.
+  func archive(to writer: inout ArchiveWriter)
+  /// Reads what `archive(to:)` wrote, into an aggregator built from the same options.
+  mutating func restore(from reader: inout ArchiveReader) throws(ArchiveError)
 }
 
 extension Aggregator {
@@ -180,6 +188,10 @@ extension Aggregator {
   public mutating func finish(_ sum: WeightedSum, global: inout [Float], context: AggregationContext) {}
 
   public var proximalStrength: Double { 0 }
+
+  public func archive(to writer: inout ArchiveWriter) {}
+
+  public mutating func restore(from reader: inout ArchiveReader) throws(ArchiveError) {}
 
   public mutating func aggregate(_ contributions: [Contribution], global: inout [Float], context: AggregationContext) {}
 

@@ -1,3 +1,5 @@
+import StateArchive
+
 /// A running weighted sum of contributions in Float64: what streaming aggregators fold replies
 /// into as they arrive, so memory does not grow with the number of replies held.
 public struct WeightedSum: Sendable, Equatable {
@@ -37,5 +39,23 @@ public struct WeightedSum: Sendable, Equatable {
   public func writeMean(into values: inout [Float]) {
     guard totalWeight > 0 else { return }
     for i in 0..<min(values.count, sum.count) { values[i] = Float(sum[i] / totalWeight) }
+  }
+}
+
+extension WeightedSum: Archivable {
+  public func archive(to writer: inout ArchiveWriter) {
+    writer.section("weighted-sum")
+    writer.write(sum)
+    writer.write(totalWeight)
+    writer.write(count)
+    writer.write(totalStaleness)
+  }
+
+  public init(from reader: inout ArchiveReader) throws(ArchiveError) {
+    try reader.section("weighted-sum")
+    sum = try reader.readDoubles()
+    totalWeight = try reader.readDouble()
+    count = try reader.readInt()
+    totalStaleness = try reader.readInt()
   }
 }

@@ -45,10 +45,12 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
   var aggregator: any Aggregator
   let privacy: PrivacyPlan?
   let seed: UInt64
+  /// The number of clients (ids 0 ..< population).
+  let population: Int
   /// HKDF salt of the edge keys.
   let runID: [UInt8]
   var global: [Float]
-  private(set) var clients: [Int: ClientState] = [:]
+  var clients: [Int: ClientState] = [:]
   /// The first failure of a worker job (an OpenSSL keystream, say): the run stops with it.
   let errors = FirstError()
   /// Running sums of the replies accepted for each open aggregation (streaming aggregators).
@@ -57,7 +59,7 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
   /// What the aggregator shares of the values.
   let shared: SharedTensors
   /// Each client's own model (packed shared values) when the server personalises.
-  private(set) var personal: [Int: [Float]] = [:]
+  var personal: [Int: [Float]] = [:]
   let workers: Int
   /// What happens to non-finite values (faults.non_finite).
   let nonFinite: FaultsSection.NonFinite
@@ -65,9 +67,10 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
   let findings = FindingStore()
 
   init(
-    learner: Learner, aggregator: any Aggregator, privacy: PrivacyPlan?, seed: UInt64, runName: String, keysSeeded: Bool, workers: Int = 1,
-    nonFinite: FaultsSection.NonFinite = .reject
+    learner: Learner, aggregator: any Aggregator, privacy: PrivacyPlan?, population: Int, seed: UInt64, runName: String, keysSeeded: Bool,
+    workers: Int = 1, nonFinite: FaultsSection.NonFinite = .reject
   ) {
+    self.population = population
     self.workers = workers
     self.nonFinite = nonFinite
     self.learner = learner

@@ -25,23 +25,46 @@ enum JSONValue {
 final class MetricsWriter {
   let directory: URL
   private let metrics: FileHandle
+  /// The length of metrics.jsonl: what a checkpoint records, and a resumed run cuts it back to.
+  private(set) var bytesWritten = 0
 
-  init(directory: URL) throws(RunError) {
+  /// A new metrics.jsonl in `directory`, or, when resuming, the existing one cut back to the
+  /// `resumingAt` bytes the checkpoint saw (records written after it are written again).
+  init(directory: URL, resumingAt: Int? = nil) throws(RunError) {
     self.directory = directory
+    let url = directory.appendingPathComponent("metrics.jsonl")
     do {
       try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-      let url = directory.appendingPathComponent("metrics.jsonl")
-      _ = FileManager.default.createFile(atPath: url.path, contents: nil)
-      metrics = try FileHandle(forWritingTo: url)
-    } catch { throw .output(path: directory.path, reason: error.localizedDescription) }
+      if let resumingAt {
+        metrics = try FileHandle(forWritingTo: url)
+        let length = try metrics.seekToEnd()
+        guard length >= UInt64(resumingAt) else {
+          throw RunError.checkpoint(
+            path: url.path, reason: "holds \(length) bytes, fewer than the \(resumingAt) the checkpoint recorded: it was changed")
+        }
+        try metrics.truncate(atOffset: UInt64(resumingAt))
+        try metrics.seek(toOffset: UInt64(resumingAt))
+        bytesWritten = resumingAt
+      } else {
+        _ = FileManager.default.createFile(atPath: url.path, contents: nil)
+        metrics = try FileHandle(forWritingTo: url)
+      }
+    } catch let error as RunError {
+      throw error
+    } catch { throw .output(path: url.path, reason: error.localizedDescription) }
   }
 
   /// Closes the metrics file of a run that will not finish (idempotent).
   func close() { try? metrics.close() }
 
+  /// Forces what was written to disk (before a checkpoint that counts on it).
+  func synchronize() { try? metrics.synchronize() }
+
   func line(_ record: [String: JSONValue]) {
     let text = "{" + record.keys.sorted().map { "\(jsonString($0)): \(record[$0]!.text)" }.joined(separator: ", ") + "}\n"
-    metrics.write(Data(text.utf8))
+    let data = Data(text.utf8)
+    metrics.write(data)
+    bytesWritten += data.count
   }
 
   func finish(

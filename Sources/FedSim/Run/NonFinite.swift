@@ -1,5 +1,6 @@
 import Aggregation
 import Foundation
+import StateArchive
 
 /// A NaN or ±∞ found during a run: where it appeared and in which tensor.
 public struct NonFiniteFinding: Sendable, Equatable, CustomStringConvertible {
@@ -73,5 +74,41 @@ final class FindingStore: @unchecked Sendable {
     lock.lock()
     defer { lock.unlock() }
     return (aggregates.removeValue(forKey: round) ?? []).sorted { ($0.client ?? -1) < ($1.client ?? -1) }
+  }
+}
+
+extension NonFiniteFinding: Archivable {
+  public func archive(to writer: inout ArchiveWriter) {
+    writer.write(round)
+    writer.write(client)
+    writer.write(site.rawValue)
+    writer.write(tensor)
+  }
+
+  public init(from reader: inout ArchiveReader) throws(ArchiveError) {
+    let round = try reader.readInt()
+    let client = try reader.readOptionalInt()
+    let start = reader.offset
+    let name = try reader.readString()
+    guard let site = Site(rawValue: name) else { throw .invalid(what: "non-finite site", value: name, offset: start) }
+    self.init(round: round, client: client, site: site, tensor: try reader.readString())
+  }
+}
+
+extension FindingStore {
+  /// Findings not yet written to the metrics (their round's summary is still to come).
+  func archive(to writer: inout ArchiveWriter) {
+    lock.lock()
+    defer { lock.unlock() }
+    writer.section("findings")
+    writer.write(work.keys.sorted { ($0.client, $0.round) < ($1.client, $1.round) }.map { work[$0]! })
+    writer.write(aggregates.keys.sorted().flatMap { aggregates[$0]! })
+  }
+
+  func restore(from reader: inout ArchiveReader) throws(ArchiveError) {
+    try reader.section("findings")
+    let work: [NonFiniteFinding] = try reader.readArray()
+    let aggregates: [NonFiniteFinding] = try reader.readArray()
+    for finding in work + aggregates { record(finding) }
   }
 }

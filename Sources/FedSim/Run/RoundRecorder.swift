@@ -29,7 +29,7 @@ final class RoundRecorder {
   var nonFiniteAggregates = 0
   /// Clients with a rejected update or a non-finite aggregate.
   var divergedClients: Set<Int> = []
-  private var logged = 0
+  var logged = 0
 
   init(writer: MetricsWriter, clients: Int, decentralized: Bool, log: @escaping (String) -> Void) {
     self.writer = writer

@@ -12,8 +12,12 @@ public enum RunError: Error, CustomStringConvertible {
   /// The run completed but produced nothing usable (every round failed); its run directory was
   /// written, with `"status": "failed"` in summary.json.
   case failed(reason: String, directory: String)
-  /// The user interrupted the run; what it wrote is in `directory` (`<output>.partial`).
-  case interrupted(directory: String)
+  /// The user interrupted the run; what it wrote is in `directory` (`<output>.partial`), with a
+  /// checkpoint to resume from when `resumable`.
+  case interrupted(directory: String, resumable: Bool = false)
+  /// A checkpoint that cannot be used: damaged, or written for another scenario, seed, version or
+  /// BLAS kernel.
+  case checkpoint(path: String, reason: String)
 
   var isInterruption: Bool {
     if case .interrupted = self { return true }
@@ -30,7 +34,11 @@ public enum RunError: Error, CustomStringConvertible {
     case .invalid(let field, let value, let reason): return "\(field) = \(value): \(reason)"
     case .nonFinite(let finding): return "\(finding); the run stopped (faults.non_finite: stop; use reject to drop such updates and go on)"
     case .failed(let reason, let directory): return "the run failed: \(reason) (run directory: \(directory))"
-    case .interrupted(let directory): return "interrupted; what the run wrote so far is in \(directory)"
+    case .interrupted(let directory, let resumable):
+      return resumable
+        ? "interrupted; continue with `fedsim run --resume \(directory)`"
+        : "interrupted; what the run wrote so far is in \(directory)"
+    case .checkpoint(let path, let reason): return "\(path): \(reason)"
     }
   }
 }

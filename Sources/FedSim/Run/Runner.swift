@@ -4,6 +4,7 @@ import Graphs
 import Learning
 import Randomness
 import Simulation
+import StateArchive
 
 /// What a run reports as it goes (the CLI turns it into a progress line or log lines).
 public struct RoundProgress: Sendable {
@@ -33,8 +34,26 @@ public struct Runner {
   /// Generate every client's convex data at start instead of on first use (tests show both give
   /// the same run).
   var eagerData = false
+  /// The checkpoint a resumed run starts from (`Runner.resuming`).
+  var resumePoint: ResumePoint?
+  /// Tests: behave as if interrupted once this many rounds are recorded.
+  var interruptAfterRounds: Int?
+  /// Where the scenario came from (its text is stored in checkpoints, with these, for resuming).
+  var scenarioFile = ""
+  var scenarioDirectory: URL?
 
-  public init(scenario: Scenario, scenarioText: String, overrides: [String], workers: Int, output: URL, cacheDirectory: URL) {
+  /// The folder the run is written in until it completes: `<output>.partial`, visible, so that an
+  /// interrupted or killed run is never hidden (it holds the checkpoints to resume from).
+  public var workDirectory: URL {
+    output.deletingLastPathComponent().appendingPathComponent(output.lastPathComponent + ".partial")
+  }
+
+  public init(
+    scenario: Scenario, scenarioText: String, overrides: [String], workers: Int, output: URL, cacheDirectory: URL,
+    scenarioFile: URL? = nil
+  ) {
+    self.scenarioFile = scenarioFile?.path ?? ""
+    scenarioDirectory = scenarioFile?.deletingLastPathComponent()
     self.scenario = scenario
     self.scenarioText = scenarioText
     self.overrides = overrides
@@ -49,6 +68,12 @@ public struct Runner {
     let s = scenario
     if FileManager.default.fileExists(atPath: output.path) {
       throw .output(path: output.path, reason: "already exists; choose another --out (runs are never overwritten)")
+    }
+    if resumePoint == nil && FileManager.default.fileExists(atPath: workDirectory.path) {
+      throw .output(
+        path: workDirectory.path,
+        reason:
+          "holds an unfinished run: continue it with `fedsim run --resume \(workDirectory.path)`, or remove it to start again")
     }
     let start = Date()
     // The kernel decides the last bits of every result: say which, and record it with the run.
@@ -145,7 +170,7 @@ public struct Runner {
       )
     }
     let federation = Federation(
-      learner: learner, aggregator: aggregator, privacy: privacy, seed: s.seed, runName: s.name,
+      learner: learner, aggregator: aggregator, privacy: privacy, population: s.clients, seed: s.seed, runName: s.name,
       keysSeeded: (s.privacy?.keys ?? .seeded) == .seeded, workers: workers, nonFinite: s.faults.nonFinite)
     let settings = SimulationSettings(
       clients: s.clients, seed: s.seed, workers: workers, devices: s.devices, network: s.network, keepsTrace: s.output.writeTrace)
@@ -192,12 +217,33 @@ public struct Runner {
       throw .simulation("\(error)")
     }
 
-    let temporary = output.deletingLastPathComponent().appendingPathComponent(
-      ".\(output.lastPathComponent).partial-\(ProcessInfo.processInfo.processIdentifier)")
-    let writer = try MetricsWriter(directory: temporary)
+    let temporary = workDirectory
+    let writer = try MetricsWriter(directory: temporary, resumingAt: resumePoint?.header.metricsBytes)
     let languageModel = L.self == LoRALearner.self
     let recorder = RoundRecorder(writer: writer, clients: s.clients, decentralized: decentralized, log: log)
     recorder.domainNames = domainNames
+    // Resumable: every schedule whose nodes are all between rounds at some point.
+    let resumable = s.schedule.mode != .asynchronousGossip
+    let checkpointEvery = resumable ? s.output.checkpointEvery ?? 10 : 0
+    if let resumePoint {
+      do {
+        var reader = ArchiveReader(resumePoint.state)
+        try reader.section("run")
+        try recorder.restore(from: &reader)
+        let state = try reader.readBytes()
+        try reader.section("run-end")
+        if let serverSimulation { try serverSimulation.restore(from: state) }
+        if let gossipSimulation { try gossipSimulation.restore(from: state) }
+      } catch {
+        throw .checkpoint(
+          path: resumePoint.directory.path,
+          reason: "does not fit this run (\(error.description)): it was written for another scenario or FedSim version")
+      }
+      log("resumed from the checkpoint after round \(resumePoint.header.roundsCompleted) (\(resumePoint.header.reason))")
+    } else {
+      try writeStartNote(temporary)
+    }
+    if !resumable { log("checkpoints: async-gossip runs cannot be checkpointed (nodes are never all between rounds)") }
     let evaluated = Self.evaluatedClients(s)
     if evaluated.count < s.clients {
       log("evaluation: a fixed sample of \(evaluated.count) of the \(s.clients) clients (evaluation.clients), drawn from the seed")
@@ -262,15 +308,53 @@ public struct Runner {
           epsilon: recorder.lastEpsilons.isEmpty ? nil : recorder.lastEpsilons.compactMap { $0 }.max()))
     }
     let result: SimulationResult
-    let stop = { federation.errors.first != nil || RunInterruption.requested }
+    // Checkpoints every `checkpointEvery` rounds and when interrupted: the simulation stops only
+    // once the interruption's checkpoint is written (gossip finishes its round first).
+    let interruptAfter = interruptAfterRounds
+    let interrupted = { RunInterruption.requested || interruptAfter.map { recorder.roundsRecorded >= $0 } ?? false }
+    let checkpoints = CheckpointSchedule(
+      every: checkpointEvery, rounds: s.schedule.rounds, saved: recorder.roundsRecorded, interrupted: interrupted)
+    let save: (String, () throws -> [UInt8]) -> Void = { reason, simulationState in
+      do {
+        writer.synchronize()
+        var archive = ArchiveWriter()
+        archive.section("run")
+        recorder.archive(to: &archive)
+        archive.write(try simulationState())
+        archive.section("run-end")
+        try CheckpointFile.write(
+          CheckpointFile.encode(header: self.checkpointHeader(recorder: recorder, writer: writer, reason: reason), state: archive.bytes),
+          to: temporary.appendingPathComponent("checkpoint"))
+        try self.writeNote(
+          temporary, status: "running", reason: "checkpoint after round \(recorder.roundsRecorded)", rounds: recorder.roundsRecorded,
+          resumable: true)
+        checkpoints.saved = recorder.roundsRecorded
+      } catch {
+        checkpoints.failures += 1
+        if checkpoints.failures == 1 { log("warning: \(error) — the run goes on; the previous checkpoint is kept") }
+      }
+    }
+    let stop = {
+      federation.errors.first != nil || (interrupted() && (checkpoints.savedOnInterrupt || !resumable))
+    }
     do {
       if let simulation = serverSimulation {
         simulation.onRound = onRound
         simulation.shouldStop = stop
+        if resumable {
+          simulation.afterEvent = { [unowned simulation] in
+            if let reason = checkpoints.due(rounds: recorder.roundsRecorded) { save(reason) { simulation.archive() } }
+          }
+        }
         result = try simulation.run()
       } else if let simulation = gossipSimulation {
         simulation.onRound = onRound
         simulation.shouldStop = stop
+        if resumable {
+          simulation.afterRound = { [unowned simulation] in
+            if let reason = checkpoints.due(rounds: recorder.roundsRecorded) { save(reason) { try simulation.archive() } }
+          }
+        }
         result = try simulation.run()
       } else {
         throw SimulationError.stalled(time: 0, reason: "no simulation was built")
@@ -279,7 +363,9 @@ public struct Runner {
       // A failure the federation recorded (a non-finite value under `stop`, a keystream), or an
       // interruption, is what stopped the simulation. What was written stays, visibly.
       let cause: RunError =
-        federation.errors.first ?? (RunInterruption.requested ? .interrupted(directory: "") : .simulation("\(error)"))
+        federation.errors.first
+        ?? (interrupted()
+          ? .interrupted(directory: temporary.path, resumable: checkpoints.savedOnInterrupt) : .simulation("\(error)"))
       throw keepPartial(temporary, writer: writer, rounds: recorder.roundsRecorded, cause: cause)
     }
     if let error = federation.errors.first { throw keepPartial(temporary, writer: writer, rounds: recorder.roundsRecorded, cause: error) }
@@ -367,6 +453,8 @@ public struct Runner {
         ]
       },
       trace: s.output.writeTrace ? result.trace.jsonLines() : nil, adapters: adapters)
+    // A finished run needs no checkpoint: its folder holds only the results.
+    for name in ["checkpoint", "partial.json"] { try? FileManager.default.removeItem(at: temporary.appendingPathComponent(name)) }
     do { try FileManager.default.moveItem(at: temporary, to: output) } catch {
       throw .output(path: output.path, reason: "could not move the finished run into place: \(error.localizedDescription)")
     }
@@ -380,25 +468,37 @@ public struct Runner {
 }
 
 extension Runner {
-  /// Moves an unfinished run's folder to a visible `<output>.partial` (or `.partial-2`, …) with a
-  /// `partial.json` saying why and after how many rounds, and returns the error to throw (an
-  /// interruption names the folder).
+  /// Says in the unfinished run's folder (`<output>.partial`) why it stopped and after how many
+  /// rounds, and returns the error to throw.
   func keepPartial(_ temporary: URL, writer: MetricsWriter, rounds: Int, cause: RunError) -> RunError {
     writer.close()
     let reason: String
     if case .interrupted = cause { reason = "interrupted (SIGINT or SIGTERM)" } else { reason = cause.description }
-    let note =
-      "{\n  \"status\": \"\(cause.isInterruption ? "interrupted" : "failed")\",\n  \"reason\": \(jsonString(reason)),\n  \"rounds_completed\": \(rounds)\n}\n"
-    try? note.write(to: temporary.appendingPathComponent("partial.json"), atomically: true, encoding: .utf8)
-    var destination = output.deletingLastPathComponent().appendingPathComponent(output.lastPathComponent + ".partial")
-    var attempt = 2
-    while FileManager.default.fileExists(atPath: destination.path) {
-      destination = output.deletingLastPathComponent().appendingPathComponent(output.lastPathComponent + ".partial-\(attempt)")
-      attempt += 1
-    }
-    guard (try? FileManager.default.moveItem(at: temporary, to: destination)) != nil else { return cause }
-    if case .interrupted = cause { return .interrupted(directory: destination.path) }
+    let resumable = FileManager.default.fileExists(
+      atPath: temporary.appendingPathComponent("checkpoint").appendingPathComponent(CheckpointFile.latestName).path)
+    try? writeNote(temporary, status: cause.isInterruption ? "interrupted" : "failed", reason: reason, rounds: rounds, resumable: resumable)
+    if case .interrupted = cause { return .interrupted(directory: temporary.path, resumable: resumable) }
     return cause
+  }
+
+  /// partial.json: the state of an unfinished run's folder, for people and for `--resume`.
+  func writeNote(_ directory: URL, status: String, reason: String, rounds: Int, resumable: Bool) throws {
+    var fields = [
+      "  \"status\": \(jsonString(status))", "  \"reason\": \(jsonString(reason))", "  \"rounds_completed\": \(rounds)",
+      "  \"resumable\": \(resumable)", "  \"pid\": \(ProcessInfo.processInfo.processIdentifier)",
+    ]
+    if resumable { fields.append("  \"resume\": \(jsonString("fedsim run --resume \(directory.path)"))") }
+    try ("{\n" + fields.joined(separator: ",\n") + "\n}\n").write(
+      to: directory.appendingPathComponent("partial.json"), atomically: true, encoding: .utf8)
+  }
+
+  /// The start of a run's folder: partial.json ("running") and the scenario as given.
+  func writeStartNote(_ directory: URL) throws(RunError) {
+    do {
+      try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+      try writeNote(directory, status: "running", reason: "started", rounds: 0, resumable: false)
+      try scenarioText.write(to: directory.appendingPathComponent("scenario.yaml"), atomically: true, encoding: .utf8)
+    } catch { throw .output(path: directory.path, reason: error.localizedDescription) }
   }
 }
 

@@ -248,4 +248,7 @@ public struct OutputSection: Sendable, Equatable, Codable {
   public var directory: String?
   public var saveAdapters: Bool
   public var writeTrace: Bool
+  /// Rounds between checkpoints (`output.checkpoint_every`); nil is the default (every 10 rounds
+  /// where the schedule can be resumed), 0 writes one only when the run is interrupted.
+  public var checkpointEvery: Int? = nil
 }

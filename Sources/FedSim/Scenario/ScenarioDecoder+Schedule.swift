@@ -126,7 +126,9 @@ extension ScenarioDecoder {
   }
 
   static func output(_ s: Section, resolve: (String?) -> String?) -> OutputSection {
-    OutputSection(directory: s.string("dir"), saveAdapters: s.bool("adapters", default: false), writeTrace: s.bool("trace", default: false))
+    OutputSection(
+      directory: s.string("dir"), saveAdapters: s.bool("adapters", default: false), writeTrace: s.bool("trace", default: false),
+      checkpointEvery: s.int("checkpoint_every", default: nil, in: 0...1_000_000_000, optional: true))
   }
 }
 

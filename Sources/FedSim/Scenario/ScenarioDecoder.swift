@@ -76,7 +76,7 @@ public enum ScenarioDecoder {
       privacy: top.contains("privacy") ? privacy(top.section("privacy", allowed: privacyKeys), clients: clients) : nil,
       evaluation: evaluation(top.section("evaluation", allowed: ["every", "splits", "tail", "clients"]), clients: clients),
       faults: faults(top.section("faults", allowed: ["non_finite"])),
-      output: output(top.section("output", allowed: ["dir", "adapters", "trace"]), resolve: resolve))
+      output: output(top.section("output", allowed: ["dir", "adapters", "trace", "checkpoint_every"]), resolve: resolve))
     if reader.issues.isEmpty { crossCheck(scenario, root: root, reader: reader) }
     return scenario
   }
@@ -118,6 +118,12 @@ public enum ScenarioDecoder {
           report(["topology.file", "topology.kind", "topology"], error.description)
         }
       }
+    }
+    if s.schedule.mode == .asynchronousGossip, let every = s.output.checkpointEvery, every > 0 {
+      report(
+        ["output.checkpoint_every"],
+        "async-gossip runs cannot be checkpointed yet (nodes are never all between rounds): remove output.checkpoint_every or use schedule.mode gossip"
+      )
     }
     if s.aggregator.name == CoMiGS.name && s.model.lora.mixture == nil {
       report(["aggregator.name"], "comigs needs a mixture of experts: add model.mixture (e.g. {experts: 2, generalists: 1})")

@@ -1,4 +1,5 @@
 import RealModule
+import StateArchive
 
 /// Updates a flat parameter set from its gradients. Optimisers own their state (moments), sized
 /// for one layout, so a federated client keeps its optimiser next to its adapter.
@@ -10,6 +11,11 @@ public protocol Optimizer: Sendable {
   /// An independent copy of the optimiser and its state (moments are deep-copied), e.g. to undo
   /// a round whose result was rejected.
   func copy() -> Self
+  /// Writes the state (step count, moments) for a checkpoint.
+  func archive(to writer: inout ArchiveWriter)
+  /// Reads what `archive(to:)` wrote into an optimiser built with the same configuration and
+  /// layout (its storage is replaced, so copies taken before are unaffected).
+  mutating func restore(from reader: inout ArchiveReader) throws(ArchiveError)
 }
 
 /// Which optimiser to build, with its hyper-parameters.
@@ -47,9 +53,9 @@ extension ParameterLayout {
 /// AdamW with decoupled weight decay: p ← p·(1 − lr·λ) − lr·m̂/(√v̂ + ε).
 public struct AdamW: Optimizer {
   public let beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float
-  public private(set) var stepCount = 0
-  private(set) var firstMoment: FloatStorage
-  private(set) var secondMoment: FloatStorage
+  public internal(set) var stepCount = 0
+  var firstMoment: FloatStorage
+  var secondMoment: FloatStorage
   let decayed: [Range<Int>]
   let everything: [Range<Int>]
 
@@ -113,7 +119,7 @@ public struct AdamW: Optimizer {
 /// p ← p − lr·(g + μb if Nesterov else b).
 public struct SGD: Optimizer {
   public let momentum: Float, nesterov: Bool, weightDecay: Float
-  private(set) var buffer: FloatStorage?
+  var buffer: FloatStorage?
   var started = false
   let decayed: [Range<Int>]
   let everything: [Range<Int>]

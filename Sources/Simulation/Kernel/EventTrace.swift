@@ -1,4 +1,5 @@
 import Foundation
+import StateArchive
 
 /// What happened in a run, event by event. Every processed event is folded into a stable 64-bit
 /// hash (FNV-1a over a fixed byte encoding, independent of platform hashing), so tests and users
@@ -53,5 +54,38 @@ public struct EventTrace: Sendable {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
     return records.map { String(decoding: try! encoder.encode($0), as: UTF8.self) }.joined(separator: "\n")
+  }
+}
+
+extension EventTrace: Archivable {
+  public func archive(to writer: inout ArchiveWriter) {
+    writer.section("trace")
+    writer.write(hash)
+    writer.write(count)
+    writer.write(keepsRecords)
+    writer.write(records.count)
+    for record in records {
+      writer.write(record.time)
+      writer.write(record.kind)
+      writer.write(record.client)
+      writer.write(record.peer)
+      writer.write(record.round)
+      writer.write(record.bytes)
+    }
+  }
+
+  public init(from reader: inout ArchiveReader) throws(ArchiveError) {
+    try reader.section("trace")
+    hash = try reader.readUInt64()
+    count = try reader.readInt()
+    keepsRecords = try reader.readBool()
+    let recordCount = try reader.readCount(elementSize: 48, "trace records")
+    records.reserveCapacity(recordCount)
+    for _ in 0..<recordCount {
+      records.append(
+        Record(
+          time: try reader.readDouble(), kind: try reader.readString(), client: try reader.readInt(), peer: try reader.readInt(),
+          round: try reader.readInt(), bytes: try reader.readInt()))
+    }
   }
 }

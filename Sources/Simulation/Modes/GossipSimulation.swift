@@ -21,6 +21,9 @@ public final class GossipSimulation<Task: DecentralizedTask> {
   public var onRound: ((RoundSummary) -> Void)?
   /// Asked after every event: returning true ends the run with `SimulationError.stopped`.
   public var shouldStop: (() -> Bool)?
+  /// Called at the end of every synchronous round, before `shouldStop` (a checkpoint can be
+  /// taken then: nothing is in flight between rounds).
+  public var afterRound: (() -> Void)?
 
   let pool: WorkerPool
   var queue = EventQueue<Event>()
@@ -39,6 +42,11 @@ public final class GossipSimulation<Task: DecentralizedTask> {
   var roundOpen = false
   var exchangeThisRound = true
   var current = RoundSummary(round: 0, startTime: 0)
+  /// The first round to run (after a restore).
+  var firstRound = 0
+  /// What the setup phase did (restored with the rest of the state).
+  var setupSummary: SetupSummary?
+  var resumed = false
 
   // Asynchronous.
   var iteration: [Int] = []
@@ -103,7 +111,12 @@ public final class GossipSimulation<Task: DecentralizedTask> {
   }
 
   public func run() throws(SimulationError) -> SimulationResult {
-    let setup = try runSetup()
+    if resumed {
+      agreeAgainWithoutMessages()
+    } else {
+      setupSummary = try runSetup()
+    }
+    let setup = setupSummary
     switch schedule {
     case .synchronous(let rounds, let deadline): try runSynchronous(rounds: rounds, deadline: deadline)
     case .asynchronous(let iterations): try runAsynchronous(iterations: iterations)
@@ -175,7 +188,7 @@ public final class GossipSimulation<Task: DecentralizedTask> {
 
   func runSynchronous(rounds: Int, deadline: Double?) throws(SimulationError) {
     let n = settings.clients
-    for round in 0..<rounds {
+    for round in firstRound..<rounds {
       current = RoundSummary(round: round, startTime: now)
       trace.record(now, "round-start", round: round)
       if let roundGraph, round > 0 {
@@ -242,6 +255,9 @@ public final class GossipSimulation<Task: DecentralizedTask> {
       summaries.append(current)
       onRound?(current)
       task.observe(round: round, time: now, states: states)
+      firstRound = round + 1
+      afterRound?()
+      if round + 1 < rounds, let shouldStop, shouldStop() { throw .stopped(time: now) }
     }
   }
 

@@ -52,6 +52,9 @@ public final class ServerSimulation<Task: FederatedTask> {
   public var onRound: ((RoundSummary) -> Void)?
   /// Asked after every event: returning true ends the run with `SimulationError.stopped`.
   public var shouldStop: (() -> Bool)?
+  /// Called after every event, before `shouldStop` (a checkpoint can be taken then: the state
+  /// between two events is complete).
+  public var afterEvent: (() -> Void)?
 
   let pool: WorkerPool
   var queue = EventQueue<Event>()
@@ -84,6 +87,8 @@ public final class ServerSimulation<Task: FederatedTask> {
   var version = 0
   var dispatchCount = 0
   var retryScheduled = false
+  /// Restored from a checkpoint: `run()` continues instead of starting.
+  var resumed = false
 
   public init(task: Task, settings: SimulationSettings, mode: Mode) throws(SimulationError) {
     try settings.validate()
@@ -126,9 +131,11 @@ public final class ServerSimulation<Task: FederatedTask> {
 
   /// Runs the simulation to the end.
   public func run() throws(SimulationError) -> SimulationResult {
-    switch mode {
-    case .synchronous: startRound(0)
-    case .bufferedAsynchronous: refill()
+    if !resumed {
+      switch mode {
+      case .synchronous: startRound(0)
+      case .bufferedAsynchronous: refill()
+      }
     }
     while !finished, let entry = queue.pop() {
       now = entry.time
@@ -136,6 +143,7 @@ public final class ServerSimulation<Task: FederatedTask> {
         throw .stalled(time: now, reason: "the maximum simulated time \(settings.maxSimulatedTime) s was reached")
       }
       handle(entry.event)
+      afterEvent?()
       if let shouldStop, shouldStop() { throw .stopped(time: now) }
     }
     guard finished else { throw .stalled(time: now, reason: "no event left before the schedule completed") }

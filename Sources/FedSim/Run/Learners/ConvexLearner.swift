@@ -1,6 +1,7 @@
 import Aggregation
 import Learning
 import Randomness
+import StateArchive
 
 /// One client's model of a convex task, in Float64.
 final class ConvexClient: @unchecked Sendable {
@@ -58,6 +59,18 @@ final class ConvexLearner: LocalLearner, @unchecked Sendable {
     state.steps = snapshot.steps
   }
   func setValues(_ values: [Float], of state: ConvexClient) { state.x = values.map(Double.init) }
+  func archive(_ state: ConvexClient, to writer: inout ArchiveWriter) {
+    writer.section("convex-client")
+    writer.write(state.x)
+    writer.write(state.steps)
+  }
+  func restore(_ state: ConvexClient, from reader: inout ArchiveReader) throws(ArchiveError) {
+    try reader.section("convex-client")
+    let x = try reader.readDoubles()
+    guard x.count == state.x.count else { throw .mismatch(what: "a client's dimension", found: "\(x.count)", expected: "\(state.x.count)") }
+    state.x = x
+    state.steps = try reader.readInt()
+  }
 
   /// The step's batch: every example when the batch covers them (deterministic full gradient),
   /// otherwise `batch_size` distinct examples drawn with the client's stream.

@@ -1,6 +1,7 @@
 import Aggregation
 import Learning
 import Randomness
+import StateArchive
 
 /// One client's LoRA adapter and optimiser state (never shared).
 final class LoRAClient: @unchecked Sendable {
@@ -123,6 +124,32 @@ final class LoRALearner: LocalLearner, @unchecked Sendable {
     state.routerOptimizer = snapshot.routerOptimizer
     state.steps = snapshot.steps
     state.routerSteps = snapshot.routerSteps
+  }
+
+  func archive(_ state: LoRAClient, to writer: inout ArchiveWriter) {
+    writer.section("lora-client")
+    writer.write(values(of: state))
+    state.optimizer.archive(to: &writer)
+    writer.write(state.routerOptimizer != nil)
+    state.routerOptimizer?.archive(to: &writer)
+    writer.write(state.steps)
+    writer.write(state.routerSteps)
+  }
+
+  func restore(_ state: LoRAClient, from reader: inout ArchiveReader) throws(ArchiveError) {
+    try reader.section("lora-client")
+    let values = try reader.readFloats()
+    guard values.count == state.adapter.parameters.storage.count else {
+      throw .mismatch(what: "a client's adapter size", found: "\(values.count)", expected: "\(state.adapter.parameters.storage.count)")
+    }
+    setValues(values, of: state)
+    try state.optimizer.restore(from: &reader)
+    guard try reader.readBool() == (state.routerOptimizer != nil) else {
+      throw .mismatch(what: "the router optimiser", found: "in the checkpoint", expected: "the scenario's router training")
+    }
+    try state.routerOptimizer?.restore(from: &reader)
+    state.steps = try reader.readInt()
+    state.routerSteps = try reader.readInt()
   }
 
   func setValues(_ values: [Float], of state: LoRAClient) {

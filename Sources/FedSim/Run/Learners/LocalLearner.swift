@@ -1,4 +1,5 @@
 import Aggregation
+import StateArchive
 
 /// A model evaluated on one client's split.
 struct ClientEvaluation: Sendable {
@@ -37,6 +38,10 @@ protocol LocalLearner: AnyObject, Sendable {
 
   func snapshot(of state: State) -> Snapshot
   func restore(_ snapshot: Snapshot, to state: State)
+  /// Writes what `snapshot` captures, for a checkpoint.
+  func archive(_ state: State, to writer: inout ArchiveWriter)
+  /// Reads what `archive` wrote into a fresh state of the same client.
+  func restore(_ state: State, from reader: inout ArchiveReader) throws(ArchiveError)
 
   /// The named tensors of the flat values.
   var tensors: [TensorSpan] { get }
@@ -84,6 +89,14 @@ struct Predictions: Sendable, Equatable {
   let vocabulary: Int
   let topK: Int
   let dense: [Float]
+
+  /// Predictions as they were sent (a checkpoint's messages in flight).
+  init(positions: Int, vocabulary: Int, topK: Int, dense: [Float]) {
+    self.positions = positions
+    self.vocabulary = vocabulary
+    self.topK = topK
+    self.dense = dense
+  }
 
   /// Keeps the `topK` largest logits of each row.
   init(logits: UnsafePointer<Float>, positions: Int, vocabulary: Int, topK: Int) {
