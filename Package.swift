@@ -105,7 +105,8 @@ let package = Package(
     .testTarget(name: "PrivacyTests", dependencies: ["Privacy", "Graphs", "Randomness"]),
     .testTarget(name: "DataTests", dependencies: ["Data", "Randomness"]),
     .testTarget(
-      name: "FedSimTests", dependencies: ["FedSim", "Aggregation", "Learning", "Privacy", "Graphs", "Data", "Randomness"]),
+      name: "FedSimTests",
+      dependencies: ["FedSim", "Aggregation", "Learning", "Privacy", "Graphs", "Data", "Randomness", "StateArchive"]),
     .testTarget(name: "AggregationTests", dependencies: ["Aggregation"]),
     .testTarget(name: "GraphsTests", dependencies: ["Graphs", "Randomness"]),
     .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Randomness"]),
