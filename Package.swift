@@ -92,6 +92,7 @@ let package = Package(
         "Privacy",
         "Graphs",
         "Data",
+        "CBLAS",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),

@@ -67,6 +67,11 @@ struct PrivacyGraphCommand: ParsableCommand {
     name: .customLong("target-epsilon"), help: "Calibrate for this ε: ρ*, σ at the LDP and CDP levels, and σ_cor for the given --sigma-cdp."
   )
   var targetEpsilon: Double?
+  @Option(
+    help:
+      "BLAS threads for the dense factorisations of large graphs (the last digits of ε can differ between thread counts)."
+  )
+  var threads: Int = 1
   @Flag(
     help:
       "Print JSON: rho, epsilon, alpha_star, argmax, n_honest, ldp_bound, cdp_bound, connectivity_bound (plus example_level / calibration objects when asked for)."
@@ -77,6 +82,7 @@ struct PrivacyGraphCommand: ParsableCommand {
     guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
     guard delta > 0 && delta < 1 else { throw ValidationError("--delta must be in (0, 1), got \(delta)") }
     guard clip > 0 && clip.isFinite else { throw ValidationError("--clip must be positive, got \(clip)") }
+    guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
     if let sigmaCDP, !(sigmaCDP >= 0 && sigmaCDP.isFinite) {
       throw ValidationError("--sigma-cdp must be a finite number ≥ 0, got \(sigmaCDP)")
     }
@@ -124,7 +130,9 @@ struct PrivacyGraphCommand: ParsableCommand {
   func run() throws {
     let (topology, label) = try parseGraphSpec(graph)
     let adversary: CuriousUsers = worstCurious ? .worstSingle : .users(try parseCurious(curious))
-    let accountant = SecLDPAccountant(graph: topology)
+    BLAS.threads = threads
+    let printer = AccountantProgressPrinter()
+    let accountant = SecLDPAccountant(graph: topology, progress: { printer.handle($0) })
 
     var report: [(String, String)] = [
       ("graph", "\(label) (\(topology.nodeCount) users, \(topology.edgeCount) edges)"),

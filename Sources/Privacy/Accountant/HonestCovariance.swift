@@ -1,4 +1,5 @@
 import CBLAS
+import Foundation
 import Graphs
 
 /// The honest users H = V ∖ Curious and the subgraph G_H induced on them, relabelled 0..<n_H in
@@ -50,7 +51,9 @@ struct HonestSubgraph: Sendable {
   ///
   /// - Throws: `.singularCovariance` when `dpotrf` finds a non-positive pivot, `.tooLarge`,
   ///   `.lapack`.
-  func inverseDiagonal(sigmaCDP s: Double, sigmaCor c: Double) throws(AccountantError) -> [Double] {
+  func inverseDiagonal(sigmaCDP s: Double, sigmaCor c: Double, progress: AccountantProgressHandler? = nil) throws(AccountantError)
+    -> [Double]
+  {
     let n = count
     func singular(_ minor: Int?) -> AccountantError {
       .singularCovariance(sigmaCDP: s, sigmaCor: c, leadingMinor: minor, honestCount: n)
@@ -66,7 +69,10 @@ struct HonestSubgraph: Sendable {
       throw .tooLarge(honestCount: n, limit: DenseMatrix.maximumLAPACKOrder)
     }
     let variance = s * s
-    let (matrix, info) = invertedCovariance(induced, variance: variance, correlated: c * c, mirror: false)
+    // dpotrf n³/3 + dpotri 2n³/3.
+    let (matrix, info) = try reportingStage(
+      "Cholesky inverse of the honest covariance", order: n, flops: pow(Double(n), 3), efficiency: 0.9, progress
+    ) { () throws(AccountantError) in invertedCovariance(induced, variance: variance, correlated: c * c, mirror: false) }
     if info > 0 { throw singular(Int(info)) }
     if info < 0 { throw .lapack(routine: "dpotrf/dpotri", info: Int(info)) }
     // Σ_H ⪰ σ_cdp² I, so every diagonal entry of the inverse is at most 1/σ_cdp²; an entry

@@ -1,3 +1,4 @@
+import Foundation
 import Graphs
 
 /// The SecLDP accountant of Decor (Allouah, Koloskova, El Firdoussi, Jaggi, Guerraoui, "The privacy
@@ -12,8 +13,13 @@ import Graphs
 /// user's whole data replaced, sensitivity 2C). See `SecLDPGuarantee` for T rounds and (ε, δ).
 public struct SecLDPAccountant: Sendable {
   public let graph: Graph
+  /// Told about the dense steps and the worst-curious scan as they run (nil: silent).
+  public var progress: AccountantProgressHandler?
 
-  public init(graph: Graph) { self.graph = graph }
+  public init(graph: Graph, progress: AccountantProgressHandler? = nil) {
+    self.graph = graph
+    self.progress = progress
+  }
 
   /// Diagonal entries within this relative distance of the maximum count as arg-max users
   /// (vertex-transitive graphs have equal entries up to rounding).
@@ -52,7 +58,7 @@ public struct SecLDPAccountant: Sendable {
     switch curious {
     case .users(let ids):
       let subgraph = try HonestSubgraph(graph: graph, curious: ids)
-      let diagonal = try subgraph.inverseDiagonal(sigmaCDP: noise.sigmaCDP, sigmaCor: noise.sigmaCor)
+      let diagonal = try subgraph.inverseDiagonal(sigmaCDP: noise.sigmaCDP, sigmaCor: noise.sigmaCor, progress: progress)
       return 2 * noise.clip * noise.clip * diagonal.max()!
     case .worstSingle:
       return try worstSingleScan(noise: noise).max()!
@@ -62,13 +68,13 @@ public struct SecLDPAccountant: Sendable {
   private func stepLoss(
     noise: DecorNoise, subgraph: HonestSubgraph, curious: [Int], worst: [Int]
   ) throws(AccountantError) -> SecLDPStepLoss {
-    let diagonal = try subgraph.inverseDiagonal(sigmaCDP: noise.sigmaCDP, sigmaCor: noise.sigmaCor)
+    let diagonal = try subgraph.inverseDiagonal(sigmaCDP: noise.sigmaCDP, sigmaCor: noise.sigmaCor, progress: progress)
     let largest = diagonal.max()!
     let argmax = diagonal.indices.filter { diagonal[$0] >= largest * (1 - Self.argmaxTolerance) }.map { subgraph.honest[$0] }
     return SecLDPStepLoss(
       noise: noise, curious: curious.sorted(), worstCurious: worst, honest: subgraph.honest,
       inverseDiagonal: diagonal, rho: 2 * noise.clip * noise.clip * largest, argmax: argmax,
-      bounds: try SecLDPBounds(noise: noise, subgraph: subgraph))
+      bounds: try SecLDPBounds(noise: noise, subgraph: subgraph, progress: progress))
   }
 }
 
@@ -119,7 +125,7 @@ public struct SecLDPBounds: Sendable, Hashable {
   /// connected; an upper bound on ρ, equal to it on complete graphs.
   public let connectivity: Double?
 
-  init(noise: DecorNoise, subgraph: HonestSubgraph) throws(AccountantError) {
+  init(noise: DecorNoise, subgraph: HonestSubgraph, progress: AccountantProgressHandler? = nil) throws(AccountantError) {
     let twoCSquared = 2 * noise.clip * noise.clip
     let variance = noise.sigmaCDP * noise.sigmaCDP
     let n = Double(subgraph.count)
@@ -127,19 +133,26 @@ public struct SecLDPBounds: Sendable, Hashable {
     cdp = twoCSquared / (n * variance)
     honestSubgraphConnected = subgraph.induced.isConnected
     if honestSubgraphConnected {
-      let a: Double
-      do { a = max(0, try subgraph.induced.algebraicConnectivity()) } catch {
-        switch error {
-        case .lapack(let routine, let info): throw .lapack(routine: routine, info: info)
-        case .tooLarge(let n, let limit): throw .tooLarge(honestCount: n, limit: limit)
-        default: throw .lapack(routine: "dsyevd (\(error))", info: 0)
-        }
-      }
+      let order = subgraph.count
+      // Tridiagonal reduction (4n³/3) dominates the eigenvalues.
+      let a: Double = try reportingStage(
+        "Laplacian eigenvalues (λ₂ of the honest subgraph)", order: order, flops: 4 * pow(Double(order), 3) / 3, efficiency: 0.25, progress
+      ) { () throws(AccountantError) -> Double in try Self.algebraicConnectivity(of: subgraph) }
       algebraicConnectivity = a
       connectivity = twoCSquared * (1 / (n * variance) + (1 - 1 / n) / (variance + a * noise.sigmaCor * noise.sigmaCor))
     } else {
       algebraicConnectivity = nil
       connectivity = nil
+    }
+  }
+
+  static func algebraicConnectivity(of subgraph: HonestSubgraph) throws(AccountantError) -> Double {
+    do { return max(0, try subgraph.induced.algebraicConnectivity()) } catch {
+      switch error {
+      case .lapack(let routine, let info): throw .lapack(routine: routine, info: info)
+      case .tooLarge(let n, let limit): throw .tooLarge(honestCount: n, limit: limit)
+      default: throw .lapack(routine: "dsyevd (\(error))", info: 0)
+      }
     }
   }
 }

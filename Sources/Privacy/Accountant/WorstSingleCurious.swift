@@ -1,4 +1,5 @@
 import CBLAS
+import Foundation
 import Graphs
 
 /// The worst single curious user ("type II"): ρ_c for Curious = {c}, maximised over c.
@@ -30,14 +31,18 @@ extension SecLDPAccountant {
     let s = noise.sigmaCDP, c = noise.sigmaCor
     let kappa = s > 0 ? 1 + 2 * Double(graph.maxDegree) * (c / s) * (c / s) : .infinity
     if n > exactLimit, c > 0, kappa <= Self.screeningConditionLimit,
-      let estimates = try screenedSingleCuriousRhos(noise: noise)
+      let estimates = try reportingStage(
+        "screening inverse of the full covariance", order: n, flops: pow(Double(n), 3), efficiency: 0.9, progress,
+        { () throws(AccountantError) in try screenedSingleCuriousRhos(noise: noise) })
     {
       let margin = Self.screeningMargin(kappa: kappa)
       let largest = estimates.compactMap { $0 }.max() ?? .infinity
       var result = estimates.map { $0 ?? .infinity }
       var trustworthy = true
-      for user in 0..<n where !(result[user] < largest * (1 - 2 * margin)) {
+      let rescans = (0..<n).filter { !(result[$0] < largest * (1 - 2 * margin)) }
+      for (done, user) in rescans.enumerated() {
         let exact = try exactRho(noise: noise, curious: user)
+        progress?(.scan(done: done + 1, total: rescans.count))
         if let estimate = estimates[user], abs(estimate - exact) > 0.5 * margin * exact { trustworthy = false }
         result[user] = exact
       }
@@ -45,7 +50,10 @@ extension SecLDPAccountant {
     }
     var rhos: [Double] = []
     rhos.reserveCapacity(n)
-    for user in 0..<n { rhos.append(try exactRho(noise: noise, curious: user)) }
+    for user in 0..<n {
+      rhos.append(try exactRho(noise: noise, curious: user))
+      progress?(.scan(done: user + 1, total: n))
+    }
     return rhos
   }
 
