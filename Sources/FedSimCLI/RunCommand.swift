@@ -112,6 +112,7 @@ struct RunCommand: ParsableCommand {
           String(
             format: "done: %@, %.1f s simulated, %.1f s wall → %@", result, summary["simulated_time"] ?? .nan,
             summary["wall_time_s"] ?? .nan, output.path))
+        log("charts and tables: fedsim report \(output.path)")
       }
       if summary["diverged"] == 1 {
         // Said even with --quiet: these numbers must not be read as a clean result.

@@ -121,6 +121,15 @@ struct SweepCommand: ParsableCommand {
     try markdown.write(to: root.appendingPathComponent("table.md"), atomically: true, encoding: .utf8)
     try csv.write(to: root.appendingPathComponent("table.csv"), atomically: true, encoding: .utf8)
     print(markdown)
+    // The sweep's charts: report/report.html (replaced on --resume).
+    let report = Report(paths: [root])
+    do {
+      try report.write(to: root.appendingPathComponent("report"), force: true)
+      if !quiet {
+        for note in report.notes { log("report note: \(note)") }
+        log("report: \(root.appendingPathComponent("report/report.html").path)")
+      }
+    } catch { log("warning: the sweep's report could not be written: \(error.description)") }
     if !quiet { log("sweep directory: \(root.path)") }
   }
 }
