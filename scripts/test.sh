@@ -11,5 +11,7 @@ for example in Examples/*/; do
   swift build --package-path "$example"
 done
 swift run --package-path Examples/MedianAggregator MedianAggregator
+# fedsim report in a real browser: headless Chromium renders the quickstart and a Decor sweep.
+scripts/check-report.sh
 # The test suite last, so its summary closes the output.
 swift test -c release

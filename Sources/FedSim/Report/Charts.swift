@@ -19,8 +19,8 @@ struct XYChart {
   /// Logarithmic x axis (bytes sent span orders of magnitude).
   var logX = false
 
-  static let width = 640.0, height = 400.0
-  static let margin = (left: 72.0, right: 170.0, top: 36.0, bottom: 52.0)
+  static let width = 660.0, height = 400.0
+  static let margin = (left: 72.0, right: 190.0, top: 36.0, bottom: 52.0)
 
   /// Finite points only: a diverged run's NaN breaks its line instead of bending the axes.
   var finitePoints: [(x: Double, y: Double)] {
@@ -97,7 +97,7 @@ struct XYChart {
     for (index, series) in series.enumerated().prefix(16) {
       let y = m.top + 8 + Double(index) * 18
       canvas.line(Self.width - m.right + 14, y, Self.width - m.right + 34, y, stroke: series.colour, width: 3)
-      canvas.text(Self.width - m.right + 40, y + 4, String(series.name.prefix(22)), size: 11)
+      canvas.text(Self.width - m.right + 40, y + 4, String(series.name.prefix(28)), size: 10)
     }
     if series.count > 16 { canvas.text(Self.width - m.right + 14, m.top + 8 + 16 * 18, "… \(series.count - 16) more", size: 11) }
     return canvas.document(title: title)
@@ -116,7 +116,7 @@ struct StripChart {
   func svg() -> String {
     let width = max(360.0, 90 + 70 * Double(columns.count)), height = 400.0
     var canvas = SVGCanvas(width: width, height: height)
-    let left = 72.0, top = 36.0, bottom = 90.0
+    let left = 90.0, top = 36.0, bottom = 110.0
     let plotWidth = width - left - 20, plotHeight = height - top - bottom
     canvas.text(width / 2, 22, title, size: 15, anchor: .middle, weight: "bold")
     let all = columns.flatMap(\.values).filter(\.isFinite)
@@ -197,12 +197,22 @@ struct TopologyChart {
   let edges: [(Int, Int)]
   let positions: [(x: Double, y: Double)]
   let values: [Int: Double]
+  /// A server in the middle, linked to every client (server schedules).
+  var server = false
 
   func svg() -> String {
     let size = 460.0
     var canvas = SVGCanvas(width: size + 140, height: size + 50)
     canvas.text((size + 140) / 2, 22, title, size: 15, anchor: .middle, weight: "bold")
     func p(_ i: Int) -> (Double, Double) { (30 + positions[i].x * (size - 60), 50 + positions[i].y * (size - 60)) }
+    if server {
+      let centre = (30 + 0.5 * (size - 60), 50 + 0.5 * (size - 60))
+      for i in 0..<min(nodeCount, 2000) {
+        let (x, y) = p(i)
+        canvas.line(centre.0, centre.1, x, y, stroke: "#ccc", width: 0.8)
+      }
+      canvas.rect(centre.0 - 12, centre.1 - 12, 24, 24, fill: "#E69F00", stroke: "#333", title: "server")
+    }
     for (a, b) in edges.prefix(20_000) {
       let (x1, y1) = p(a), (x2, y2) = p(b)
       canvas.line(x1, y1, x2, y2, stroke: "#bbb", width: 0.8)

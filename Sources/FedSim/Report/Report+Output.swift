@@ -114,11 +114,12 @@ extension Report {
       <meta name="viewport" content="width=device-width, initial-scale=1"/>
       <title>FedSim report: \(SVGCanvas.escape(provenance[0].1))</title>
       <style>
-      body { font-family: Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 1400px; color: #222; padding: 0 1em; }
+      body { font-family: Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 1460px; color: #222; padding: 0 1em; }
       dl { display: grid; grid-template-columns: max-content auto; gap: 0.2em 1em; }
       dt { font-weight: bold; }
       .charts { display: flex; flex-wrap: wrap; gap: 1.5em; }
-      figure { margin: 0; border: 1px solid #ddd; padding: 0.5em; }
+      figure { margin: 0; border: 1px solid #ddd; padding: 0.5em; flex: 1 1 560px; max-width: 700px; }
+      figure svg { max-width: 100%; height: auto; display: block; }
       figcaption { font-size: 0.85em; color: #555; max-width: 640px; }
       table { border-collapse: collapse; font-size: 0.9em; margin: 1em 0; }
       th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; }

@@ -20,7 +20,7 @@ public struct Report {
   /// Reads the runs under `paths` (run folders, `.partial` folders, sweep folders).
   public init(paths: [URL]) {
     let (runs, problems) = RunDiscovery.runs(at: paths)
-    groups = RunGroup.grouping(runs)
+    groups = RunGroup.shortLabels(RunGroup.grouping(runs))
     notes = problems + runs.flatMap(\.problems)
     build()
   }
@@ -118,7 +118,7 @@ public struct Report {
     if allRuns.count <= 12 {
       columns = groups.enumerated().flatMap { index, group in
         group.runs.map { run in
-          (run.label, Palette.colour(index), run.clientFinalLoss.keys.sorted().map { run.clientFinalLoss[$0]! })
+          (Self.runName(run, in: group), Palette.colour(index), run.clientFinalLoss.keys.sorted().map { run.clientFinalLoss[$0]! })
         }
       }
     } else {
@@ -154,7 +154,9 @@ public struct Report {
     for (index, group) in groups.enumerated() {
       for run in group.runs.prefix(3) {
         let points = run.series("wall_time_s", x: "sim_time")
-        if !points.isEmpty { chart.series.append(ChartSeries(name: run.label, colour: Palette.colour(index), points: points)) }
+        if !points.isEmpty {
+          chart.series.append(ChartSeries(name: Self.runName(run, in: group), colour: Palette.colour(index), points: points))
+        }
       }
     }
     add(
@@ -219,8 +221,14 @@ public struct Report {
   }
 
   mutating func topology() {
-    for run in allRuns.prefix(4) {
-      guard let scenario = run.scenario, scenario.clients <= 2000 else { continue }
+    var drawn = Set<String>()
+    for run in allRuns {
+      guard drawn.count < 4, let scenario = run.scenario, scenario.clients <= 2000 else { continue }
+      // One drawing per distinct graph (a sweep's cells usually share theirs).
+      let random = !["ring", "complete", "torus", "grid", "path"].contains(scenario.topology.kind)
+      let key =
+        "\(scenario.schedule.mode == .gossip || scenario.schedule.mode == .asynchronousGossip) \(scenario.topology) \(scenario.clients) \(random ? scenario.seed : 0)"
+      guard drawn.insert(key).inserted else { continue }
       let decentralized = scenario.schedule.mode == .gossip || scenario.schedule.mode == .asynchronousGossip
       let graph: Graph
       if decentralized || scenario.topology.kind == "edges" {
@@ -236,15 +244,21 @@ public struct Report {
       }
       let edges = graph.edges.map { ($0.i, $0.j) }
       let circular = ["ring", "complete", "torus", "grid", "path"].contains(scenario.topology.kind) || !decentralized
-      let chart = TopologyChart(
+      var chart = TopologyChart(
         title: "topology (\(decentralized ? scenario.topology.kind : "server"), \(scenario.clients) clients), \(run.label)",
         nodeCount: scenario.clients, edges: edges,
         positions: TopologyChart.layout(nodeCount: scenario.clients, edges: edges, circular: circular), values: run.clientFinalLoss)
+      chart.server = !decentralized
       add(
         "topology-\(Self.fileSafe(run.label))", chart.title, chart.svg(), caption: "Node colour: the client's final validation loss.",
         empty: false, reason: "")
-      if groups.count == 1 { break }
     }
+  }
+
+  /// A run's name in legends: its group's label, with the seed when the group has several runs.
+  static func runName(_ run: RunData, in group: RunGroup) -> String {
+    guard group.runs.count > 1 else { return group.label }
+    return "\(group.label), seed \(run.seed.map(String.init) ?? run.label)"
   }
 
   static func fileSafe(_ text: String) -> String {

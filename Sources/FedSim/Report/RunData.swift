@@ -9,6 +9,8 @@ struct RunData {
   /// summary.json's numbers and its text fields (name, status, blas_kernel…).
   var summary: [String: Double] = [:]
   var labels: [String: String] = [:]
+  /// The run's `--set` overrides (a sweep's grid values among them).
+  var overrides: [String] = []
   /// `kind: round` records in order.
   var rounds: [[String: Any]] = []
   /// The last `kind: mixing` matrix (trust), with its round.
@@ -26,9 +28,11 @@ struct RunData {
   var seed: UInt64? { scenario?.seed }
 
   /// The numbers of `key` over the round records (NaN where absent or null), with their rounds.
+  /// Rounds count from 1, as in the progress lines (metrics.jsonl counts from 0).
   func series(_ key: String, x: String = "round") -> [(x: Double, y: Double)] {
     rounds.compactMap { record in
-      guard let xValue = (record[x] as? NSNumber)?.doubleValue else { return nil }
+      guard var xValue = (record[x] as? NSNumber)?.doubleValue else { return nil }
+      if x == "round" { xValue += 1 }
       guard let yValue = (record[key] as? NSNumber)?.doubleValue else { return nil }
       return (xValue, yValue)
     }
@@ -67,6 +71,8 @@ struct RunData {
           labels[key] = text
         } else if value is NSNull {
           summary[key] = .nan
+        } else if key == "overrides", let list = value as? [String] {
+          overrides = list
         }
       }
     } else if let data = read("partial.json"), let note = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
@@ -115,8 +121,40 @@ struct RunData {
 
 /// Runs grouped into the cells of a sweep (`<cell>-seed<k>` folders), or one group per run.
 struct RunGroup {
-  let label: String
+  var label: String
   var runs: [RunData]
+
+  /// Short legend labels: the overrides whose values differ between groups ("decor,
+  /// target_epsilon=10"), keys shortened to their last part, `name` keys to their value; the
+  /// folder names when nothing tells the groups apart.
+  static func shortLabels(_ groups: [RunGroup]) -> [RunGroup] {
+    guard groups.count > 1 else { return groups }
+    func pairs(_ group: RunGroup) -> [String: String] {
+      var result: [String: String] = [:]
+      for item in group.runs.first?.overrides ?? [] {
+        guard let equals = item.firstIndex(of: "=") else { continue }
+        let key = String(item[..<equals])
+        if key != "seed" { result[key] = String(item[item.index(after: equals)...]) }
+      }
+      return result
+    }
+    let all = groups.map(pairs)
+    let keys = Set(all.flatMap(\.keys)).sorted().filter { key in Set(all.map { $0[key] ?? "" }).count > 1 }
+    guard !keys.isEmpty else { return groups }
+    var labelled = groups
+    var seen = Set<String>()
+    for index in labelled.indices {
+      let parts = keys.compactMap { key -> String? in
+        guard let value = all[index][key] else { return nil }
+        let last = key.split(separator: ".").last.map(String.init) ?? key
+        return last == "name" ? value : "\(last)=\(value)"
+      }
+      let label = parts.joined(separator: ", ")
+      guard !label.isEmpty, seen.insert(label).inserted else { return groups }
+      labelled[index].label = label
+    }
+    return labelled
+  }
 
   /// Splits `label-seedK` into (label, K).
   static func cellLabel(_ name: String) -> String {
