@@ -6,6 +6,7 @@ let package = Package(
   platforms: [.macOS(.v14)],
   products: [
     .executable(name: "fedsim", targets: ["FedSimCLI"]),
+    .library(name: "FedSimTool", targets: ["FedSimTool"]),
     .library(name: "Learning", targets: ["Learning"]),
 
     .library(name: "Randomness", targets: ["Randomness"]),
@@ -82,8 +83,10 @@ let package = Package(
       ]
     ),
 
-    .executableTarget(
-      name: "FedSimCLI",
+    // The `fedsim` command line as a library: `FedSimTool.main(aggregators:)` (packages that add
+    // their own aggregators get the whole CLI from a one-line main.swift).
+    .target(
+      name: "FedSimTool",
       dependencies: [
         "FedSim",
         "Aggregation",
@@ -96,6 +99,8 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
+
+    .executableTarget(name: "FedSimCLI", dependencies: ["FedSimTool"]),
 
     .testTarget(
       name: "LearningTests",

@@ -10,7 +10,21 @@ for example in Examples/*/; do
   echo "building example ${example}"
   swift build --package-path "$example"
 done
-swift run --package-path Examples/MedianAggregator MedianAggregator
+# The custom aggregator through the user's one-line CLI: validate, then a sweep against fedavg.
+median_out=$(mktemp -d)
+swift run --package-path Examples/MedianAggregator MedianAggregator validate Examples/MedianAggregator/median.yaml
+swift run --package-path Examples/MedianAggregator MedianAggregator sweep Examples/MedianAggregator/median.yaml \
+  --grid aggregator.name=median,fedavg --seeds 2 --out "$median_out/sweep" --quiet
+test -f "$median_out/sweep/report/report.html"
+# ClippedGossip with a clip that never bites is the built-in gossip, bit for bit.
+example=Examples/MedianAggregator/.build/debug/MedianAggregator
+"$example" run Examples/MedianAggregator/clipped-gossip.yaml --set "aggregator.options={tau: 1e12}" --out "$median_out/clipped" --quiet
+"$example" run Examples/MedianAggregator/clipped-gossip.yaml --set aggregator.name=gossip --set "aggregator.options={}" \
+  --out "$median_out/gossip" --quiet
+cmp "$median_out/clipped/trace.hash" "$median_out/gossip/trace.hash"
+diff <(sed 's/"wall_time_s": [0-9.e+-]*//' "$median_out/clipped/metrics.jsonl") \
+  <(sed 's/"wall_time_s": [0-9.e+-]*//' "$median_out/gossip/metrics.jsonl")
+rm -rf "$median_out"
 # fedsim report in a real browser: headless Chromium renders the quickstart and a Decor sweep.
 scripts/check-report.sh
 # The test suite last, so its summary closes the output.

@@ -1,6 +1,6 @@
 // swift-tools-version: 6.0
-// An example of extending FedSim from your own package: a coordinate-wise median aggregator,
-// registered under a name that a scenario uses, run with FedSim's runner.
+// Extending FedSim from your own package: a coordinate-wise median aggregator and a one-line
+// main.swift that hands over to the whole fedsim command line (run, sweep, validate, report, …).
 import PackageDescription
 
 let package = Package(
@@ -10,10 +10,9 @@ let package = Package(
     .executableTarget(
       name: "MedianAggregator",
       dependencies: [
-        .product(name: "FedSim", package: "FedSim"),
+        .product(name: "FedSimTool", package: "FedSim"),
         .product(name: "Aggregation", package: "FedSim"),
-      ],
-      resources: [.copy("median.yaml")]
+      ]
     )
   ]
 )

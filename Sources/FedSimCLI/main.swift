@@ -1,6 +1,4 @@
-import Learning
+import FedSimTool
 
-// Pick a verified OpenBLAS kernel before anything else runs (this may restart the program with
-// OPENBLAS_CORETYPE set; see BLASKernelSelection).
-BLASKernelSelection.configure()
-FedSimCommand.main()
+// The whole tool lives in the FedSimTool library, so that other packages can add aggregators to it.
+FedSimTool.main()

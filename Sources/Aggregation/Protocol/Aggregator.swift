@@ -21,9 +21,14 @@ public enum ModelInitialisation: Sendable, Equatable {
 }
 
 /// One client's shared parameters, as the receiver gets them.
+///
+/// `values` are the sender's model after its local training (the parameters themselves, not an
+/// update or a difference from the round's start), restricted to the tensors the aggregator
+/// shares (`shares(tensor:)`) and flattened in a fixed order, the same for every client. A
+/// server aggregator that wants pseudo-gradients forms them as `global − values`.
 public struct Contribution: Sendable, Equatable {
   public let client: Int
-  /// The shared tensors, flattened in a fixed order (the same for every client).
+  /// The sender's trained shared tensors, flattened in a fixed order (the same for every client).
   public let values: [Float]
   /// Weight in a weighted mean (typically the client's number of training samples).
   public let weight: Double
@@ -200,13 +205,20 @@ extension Aggregator {
   )
     -> [Float]
   {
-    // Float64 accumulation in neighbour order (the caller sorts by client id).
-    var mixed = own.map { Double($0) * selfWeight }
-    for (contribution, weight) in neighbours {
-      contribution.values.withUnsafeBufferPointer { values in
-        for i in 0..<mixed.count { mixed[i] += weight * Double(values[i]) }
-      }
-    }
-    return mixed.map { Float($0) }
+    weightedCombination(own: own, selfWeight: selfWeight, neighbours: neighbours)
   }
+}
+
+/// The default neighbour-side mix W_ii·x_i + Σ_j W_ij·x_j, accumulated in Float64 in the order of
+/// `neighbours` (the simulator passes them sorted by client id) and rounded to Float once. An
+/// aggregator that overrides `combine` (clipping the neighbours first, say) calls it to stay
+/// bit-identical with the built-in gossip wherever it does not change the inputs.
+public func weightedCombination(own: [Float], selfWeight: Double, neighbours: [(contribution: Contribution, weight: Double)]) -> [Float] {
+  var mixed = own.map { Double($0) * selfWeight }
+  for (contribution, weight) in neighbours {
+    contribution.values.withUnsafeBufferPointer { values in
+      for i in 0..<mixed.count { mixed[i] += weight * Double(values[i]) }
+    }
+  }
+  return mixed.map { Float($0) }
 }

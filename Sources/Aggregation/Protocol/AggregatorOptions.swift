@@ -78,6 +78,34 @@ public final class AggregatorOptions: @unchecked Sendable {
     return values[option]
   }
 
+  /// A number the scenario must give (no default): its absence is an error that names the option
+  /// and the range expected.
+  public func requiredDouble(_ option: String, in range: ClosedRange<Double>) throws(AggregatorError) -> Double {
+    guard values[option] != nil else {
+      known.insert(option)
+      throw fail(option, "(missing)", "a number in [\(range.lowerBound), \(range.upperBound)] (this option has no default)")
+    }
+    return try double(option, default: range.lowerBound, in: range)
+  }
+
+  /// An integer the scenario must give (no default).
+  public func requiredInt(_ option: String, in range: ClosedRange<Int>) throws(AggregatorError) -> Int {
+    guard values[option] != nil else {
+      known.insert(option)
+      throw fail(option, "(missing)", "an integer in \(range.lowerBound)...\(range.upperBound) (this option has no default)")
+    }
+    return try int(option, default: range.lowerBound, in: range)
+  }
+
+  /// One of `choices`, which the scenario must give (no default).
+  public func requiredChoice(_ option: String, among choices: [String]) throws(AggregatorError) -> String {
+    guard values[option] != nil else {
+      known.insert(option)
+      throw fail(option, "(missing)", "one of \(choices.joined(separator: ", ")) (this option has no default)")
+    }
+    return try choice(option, among: choices, default: choices.first ?? "")
+  }
+
   /// Throws for the first option (in name order) no reader asked for.
   public func rejectUnknown() throws(AggregatorError) {
     if let unknown = values.keys.sorted().first(where: { !known.contains($0) }) {

@@ -1,0 +1,31 @@
+import Aggregation
+import ArgumentParser
+import Learning
+
+/// The `fedsim` command-line tool as a library: a package that defines its own aggregators gets
+/// the whole CLI — `run`, `sweep`, `validate`, `report`, `privacy`, `bench`, … with their flags,
+/// progress output and exit codes — from a one-line `main.swift`:
+///
+/// ```swift
+/// import FedSimTool
+///
+/// FedSimTool.main(aggregators: [Krum.self])
+/// ```
+///
+/// Scenarios then name the registered aggregators in `aggregator.name` like the built-in ones.
+public enum FedSimTool {
+  /// Registers `aggregators`, picks a verified OpenBLAS kernel (which may restart the program with
+  /// `OPENBLAS_CORETYPE` set; see `BLASKernelSelection`), then parses the command line and runs
+  /// the subcommand. Does not return: the process exits with the command's status.
+  public static func main(aggregators: [any Aggregator.Type] = [], arguments: [String]? = nil) -> Never {
+    for aggregator in aggregators { AggregatorRegistry.shared.register(aggregator) }
+    BLASKernelSelection.configure()
+    do {
+      var command = try FedSimCommand.parseAsRoot(arguments)
+      try command.run()
+      FedSimCommand.exit()
+    } catch {
+      FedSimCommand.exit(withError: error)
+    }
+  }
+}
