@@ -108,6 +108,17 @@ import Testing
     #expect(report.notes.contains { $0.contains("lm recorded no mean_sq_distance") }, "\(report.notes)")
   }
 
+  @Test func integerAxesHaveWholeTicks() {
+    var chart = XYChart(
+      title: "t", xLabel: "layer", yLabel: "y", series: [ChartSeries(name: "a", colour: "#000", points: [(1, 0.5), (2, 0.3)])])
+    chart.integerX = true
+    let labels = chart.svg().components(separatedBy: "text-anchor=\"middle\"").dropFirst().compactMap {
+      $0.split(separator: ">").dropFirst().first
+    }
+    #expect(labels.contains { $0.hasPrefix("1<") } && labels.contains { $0.hasPrefix("2<") })
+    #expect(!labels.contains { $0.hasPrefix("1.5<") })
+  }
+
   @Test func ticksAreRoundNumbers() {
     #expect(Ticks.nice(0, 1) == [0, 0.2, 0.4, 0.6, 0.8, 1])
     #expect(Ticks.nice(2.1, 2.3).map(Ticks.label) == ["2.1", "2.15", "2.2", "2.25", "2.3"])

@@ -18,6 +18,8 @@ struct XYChart {
   var series: [ChartSeries]
   /// Logarithmic x axis (bytes sent span orders of magnitude).
   var logX = false
+  /// Whole-number x ticks only (rounds, layers).
+  var integerX = false
 
   static let width = 660.0, height = 400.0
   static let margin = (left: 72.0, right: 190.0, top: 36.0, bottom: 52.0)
@@ -59,7 +61,8 @@ struct XYChart {
       canvas.line(m.left, py(tick), m.left + plotWidth, py(tick), stroke: "#e5e5e5")
       canvas.text(m.left - 6, py(tick) + 4, Ticks.label(tick), size: 11, anchor: .end)
     }
-    let xTicks = logX ? Ticks.nice(xLow, xHigh).filter { $0 == $0.rounded() } : Ticks.nice(xLow, xHigh)
+    var xTicks = logX || integerX ? Ticks.nice(xLow, xHigh).filter { $0 == $0.rounded() } : Ticks.nice(xLow, xHigh)
+    if integerX && xTicks.count < 2 { xTicks = Array(stride(from: ceil(xLow), through: floor(xHigh), by: 1)) }
     for tick in xTicks {
       let x = m.left + (tick - xLow) / (xHigh - xLow) * plotWidth
       canvas.line(x, m.top, x, m.top + plotHeight, stroke: "#f0f0f0")

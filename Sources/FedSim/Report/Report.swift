@@ -79,6 +79,7 @@ public struct Report {
   /// One line per run, or per sweep cell the mean over seeds with a ±1 sd band.
   mutating func curves(_ key: String, yLabel: String, name: String, title: String, x: String, xLabel: String) {
     var chart = XYChart(title: title, xLabel: xLabel, yLabel: yLabel, series: [])
+    chart.integerX = x == "round"
     var missing: [String] = []
     for (index, group) in groups.enumerated() {
       let lines = group.runs.map { $0.series(key, x: x) }.filter { !$0.isEmpty }
@@ -205,6 +206,7 @@ public struct Report {
   mutating func routing() {
     var chart = XYChart(
       title: "routing: weight on generalists per layer", xLabel: "layer", yLabel: "mean gate weight on generalists", series: [])
+    chart.integerX = true
     for (index, group) in groups.enumerated() {
       let shares = group.runs.compactMap(\.lastGeneralistShare)
       guard !shares.isEmpty else { continue }
