@@ -24,6 +24,21 @@ import Testing
     }
   }
 
+  /// An axis over whole sections pairs each aggregator with its own options (fedavg would
+  /// reject the median's `trim`); commas inside braces belong to the value.
+  @Test func anAxisCanRangeOverSections() throws {
+    let sweep = try Sweep(
+      scenarioText: RunnerTests.scenarioText, file: "tiny.yaml", baseDirectory: nil,
+      grid: ["aggregator={name: local},{name: fedavg, options: {server_optimizer: adam, server_lr: 0.1}}", "seed=0"], seeds: 1,
+      overrides: [])
+    #expect(sweep.axes[0].values == ["{name: local}", "{name: fedavg, options: {server_optimizer: adam, server_lr: 0.1}}"])
+    #expect(sweep.label(sweep.combinations[1]) == "aggregator=fedavg_server_optimizer=adam_server_lr=0.1_seed=0")
+    let scenarios = try sweep.validateAll()
+    #expect(scenarios[0][0].aggregator.name == "local" && scenarios[0][0].aggregator.options.isEmpty)
+    #expect(scenarios[1][0].aggregator.options["server_optimizer"] == "adam")
+    #expect(Sweep.splitValues("a,'b,c',[1, 2]") == ["a", "'b,c'", "[1, 2]"])
+  }
+
   @Test func tablesReportMeanAndSampleStandardDeviation() throws {
     let sweep = try Sweep(
       scenarioText: RunnerTests.scenarioText, file: "tiny.yaml", baseDirectory: nil,

@@ -30,7 +30,7 @@ public struct Sweep {
           ScenarioIssue(file: "--grid \(spec)", line: 1, column: 1, path: "", message: "expected key.path=value1,value2", suggestion: nil)
         ])
       }
-      let values = spec[spec.index(after: equals)...].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+      let values = Self.splitValues(spec[spec.index(after: equals)...])
       guard !values.isEmpty, values.allSatisfy({ !$0.isEmpty }) else {
         throw ScenarioError(issues: [
           ScenarioIssue(
@@ -41,6 +41,51 @@ public struct Sweep {
       axes.append(Axis(key: String(spec[..<equals]), values: values))
     }
     self.axes = axes
+  }
+
+  /// The comma-separated values of an axis. Commas inside `{…}`, `[…]` or quotes belong to the
+  /// value, so an axis can range over whole sections: `aggregator={name: fedavg},{name: median,
+  /// options: {trim: 0.2}}` compares two aggregators with their own options.
+  static func splitValues(_ text: Substring) -> [String] {
+    var values: [String] = []
+    var current = ""
+    var depth = 0
+    var quote: Character? = nil
+    for character in text {
+      if let open = quote {
+        if character == open { quote = nil }
+      } else if character == "\"" || character == "'" {
+        quote = character
+      } else if character == "{" || character == "[" {
+        depth += 1
+      } else if character == "}" || character == "]" {
+        depth -= 1
+      } else if character == "," && depth == 0 {
+        values.append(current.trimmingCharacters(in: .whitespaces))
+        current = ""
+        continue
+      }
+      current.append(character)
+    }
+    values.append(current.trimmingCharacters(in: .whitespaces))
+    return values
+  }
+
+  /// A value as a folder-name part: a section's scalars joined (`{name: median, options: {trim:
+  /// 0.2}}` → `median_trim=0.2`), other values as given.
+  static func labelPart(_ value: String) -> String {
+    guard value.hasPrefix("{") else { return value }
+    var text = value
+    for token in ["{", "}", "[", "]", "\"", "'"] { text = text.replacingOccurrences(of: token, with: "") }
+    let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { part -> [String] in
+      // "options: trim: 0.2" after the braces are gone: keep the innermost key and the value.
+      let pieces = part.split(separator: ":").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+      guard let value = pieces.last else { return [] }
+      if pieces.count == 1 { return [value] }
+      let key = pieces[pieces.count - 2]
+      return [key == "name" ? value : "\(key)=\(value)"]
+    }
+    return parts.joined(separator: "_")
   }
 
   /// Every combination of axis values, in row-major order of the axes.
@@ -101,7 +146,7 @@ public struct Sweep {
 
   /// A folder-safe label for a combination, e.g. `aggregator.name=fedavg_data.partition.alpha=0.1`.
   public func label(_ combination: [String]) -> String {
-    let text = zip(axes, combination).map { "\($0.key)=\($1)" }.joined(separator: "_")
+    let text = zip(axes, combination).map { "\($0.key)=\(Self.labelPart($1))" }.joined(separator: "_")
     return String(text.map { $0.isLetter || $0.isNumber || "=._-".contains($0) ? $0 : "-" })
   }
 
