@@ -15,6 +15,9 @@ enum Overrides {
       let path = assignment[..<equals].split(separator: ".", omittingEmptySubsequences: false).map(String.init)
       guard !path.isEmpty, path.allSatisfy({ !$0.isEmpty }) else { throw fail(1, "empty key in '\(assignment[..<equals])'") }
       let valueText = String(assignment[assignment.index(after: equals)...])
+      if let problem = YAMLLimits.problem(in: valueText) {
+        throw fail(path.joined(separator: ".").count + 1 + problem.column, problem.message)
+      }
       let value: Node
       do { value = try Yams.compose(yaml: valueText) ?? Node("") } catch {
         throw fail(path.joined(separator: ".").count + 2, "the value is not valid YAML")

@@ -35,6 +35,11 @@ final class ScenarioReader {
 
   /// A scenario's root mapping, or nil with an issue.
   static func compose(_ text: String, file: String) throws(ScenarioError) -> Node {
+    if let problem = YAMLLimits.problem(in: text) {
+      throw ScenarioError(issues: [
+        ScenarioIssue(file: file, line: problem.line, column: problem.column, path: "", message: problem.message, suggestion: nil)
+      ])
+    }
     do {
       guard let node = try Yams.compose(yaml: text) else {
         throw ScenarioError(issues: [ScenarioIssue(file: file, line: 1, column: 1, path: "", message: "the file is empty", suggestion: nil)]

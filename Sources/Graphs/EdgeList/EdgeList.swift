@@ -30,9 +30,20 @@ public enum EdgeList {
     _ text: String, file: String = "<edge list>", nodeCount: Int? = nil,
     requireConnected: Bool = false, maximumNodeCount: Int = defaultMaximumNodeCount
   ) throws(EdgeListError) -> Graph {
+    try parse(
+      bytes: Array(text.utf8), file: file, nodeCount: nodeCount, requireConnected: requireConnected,
+      maximumNodeCount: maximumNodeCount)
+  }
+
+  /// Parses an edge list given as the bytes of a file (UTF-8; other bytes are reported, not
+  /// trusted); see `parse`.
+  public static func parse(
+    bytes: [UInt8], file: String = "<edge list>", nodeCount: Int? = nil,
+    requireConnected: Bool = false, maximumNodeCount: Int = defaultMaximumNodeCount
+  ) throws(EdgeListError) -> Graph {
     var parser = EdgeListParser(
       file: file, requiredNodeCount: nodeCount, maximumNodeCount: maximumNodeCount)
-    return try parser.parse(Array(text.utf8), requireConnected: requireConnected)
+    return try parser.parse(bytes, requireConnected: requireConnected)
   }
 
   /// Reads and parses the edge list at `path` (see `parse`); `path` names the file in errors.
@@ -47,9 +58,9 @@ public enum EdgeList {
         file: path, line: nil, column: nil, text: "", kind: .unreadable(reason: reason),
         expected: "a readable file")
     }
-    var parser = EdgeListParser(
-      file: path, requiredNodeCount: nodeCount, maximumNodeCount: maximumNodeCount)
-    return try parser.parse([UInt8](data), requireConnected: requireConnected)
+    return try parse(
+      bytes: [UInt8](data), file: path, nodeCount: nodeCount, requireConnected: requireConnected,
+      maximumNodeCount: maximumNodeCount)
   }
 
   /// The edge list of `graph`: a `nodes n` line, then one `i j` line per edge with i < j, in

@@ -68,11 +68,31 @@ public enum AdapterCheckpoint {
     }
   }
 
+  /// What `adapter_config.json` says: the LoRA settings and, for a client holding fewer experts
+  /// than its mixture's layout, how many it uses.
+  public struct Config: Sendable, Equatable {
+    public let lora: LoRAConfig
+    public let activeExperts: Int?
+  }
+
   /// Loads an adapter for a model with `model`'s shapes.
   public static func load(from directory: URL, model: ModelConfig) throws(CheckpointError) -> Adapter {
     let configURL = directory.appendingPathComponent(configFile)
-    let file = configURL.path
-    let peft: PEFTConfig = try readJSON(configURL)
+    let settings = try config(data: try readFile(configURL), file: configURL.path)
+    let weightsURL = directory.appendingPathComponent(weightsFile)
+    guard FileManager.default.fileExists(atPath: weightsURL.path) else { throw .missingFile(path: weightsURL.path) }
+    let tensors: SafetensorsFile
+    do { tensors = try SafetensorsFile(contentsOf: weightsURL) } catch { throw .tensors(error) }
+    var adapter = Adapter(config: settings.lora, parameters: ParameterSet(layout: .lora(settings.lora, model: model)))
+    if let active = settings.activeExperts { adapter.activeExperts = active }
+    try ModelCheckpoint.fill(adapter.parameters, from: tensors)
+    return adapter
+  }
+
+  /// The adapter settings in the contents of an `adapter_config.json`, validated; `file` names it
+  /// in errors.
+  public static func config(data: Data, file: String) throws(CheckpointError) -> Config {
+    let peft: PEFTConfig = try decodeJSON(data, file: file)
     func invalid(_ field: String, _ value: String, _ expected: String) -> CheckpointError {
       .invalidConfig(file: file, field: field, value: value, expected: expected)
     }
@@ -113,19 +133,15 @@ public enum AdapterCheckpoint {
       if case .invalidConfig(let field, let value, let expected) = error { throw invalid(field, value, expected) }
       throw .model(error)
     }
-    let weightsURL = directory.appendingPathComponent(weightsFile)
-    guard FileManager.default.fileExists(atPath: weightsURL.path) else { throw .missingFile(path: weightsURL.path) }
-    let tensors: SafetensorsFile
-    do { tensors = try SafetensorsFile(contentsOf: weightsURL) } catch { throw .tensors(error) }
-    var adapter = Adapter(config: lora, parameters: ParameterSet(layout: .lora(lora, model: model)))
-    if let active = peft.fedsimMixture?.activeExperts {
-      guard (1...(mixture?.experts ?? 0)).contains(active) else {
-        throw invalid("fedsim_mixture.active_experts", "\(active)", "1…\(mixture?.experts ?? 0) (the experts)")
+    let active = peft.fedsimMixture?.activeExperts
+    if let active {
+      // validate() made experts ≥ 1; the range is not built from it, so no value can trap here.
+      let experts = mixture?.experts ?? 0
+      guard active >= 1 && active <= experts else {
+        throw invalid("fedsim_mixture.active_experts", "\(active)", "1…\(experts) (the experts)")
       }
-      adapter.activeExperts = active
     }
-    try ModelCheckpoint.fill(adapter.parameters, from: tensors)
-    return adapter
+    return Config(lora: lora, activeExperts: active)
   }
 
   /// Writes the adapter in PEFT layout (loadable with `PeftModel.from_pretrained`). A mixture of

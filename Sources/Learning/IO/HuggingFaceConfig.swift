@@ -97,7 +97,8 @@ struct HuggingFaceLlamaConfig: Codable {
     }
     let hidden = try required(hiddenSize, "hidden_size")
     let heads = try required(numAttentionHeads, "num_attention_heads")
-    if let headDim, heads > 0, headDim * heads != hidden {
+    // The product is checked for overflow: both numbers come from the file.
+    if let headDim, heads > 0, headDim.multipliedReportingOverflow(by: heads) != (hidden, false) {
       throw .invalidConfig(
         file: file, field: "head_dim", value: "\(headDim)", expected: "hidden_size / num_attention_heads = \(hidden / max(heads, 1))")
     }

@@ -10,8 +10,7 @@ public enum ModelCheckpoint {
   /// shape against the config.
   public static func load(from directory: URL) throws(CheckpointError) -> (config: ModelConfig, weights: ParameterSet) {
     let configURL = directory.appendingPathComponent(configFile)
-    let hf: HuggingFaceLlamaConfig = try readJSON(configURL)
-    let config = try hf.modelConfig(file: configURL.path)
+    let config = try self.config(data: try readFile(configURL), file: configURL.path)
     let weightsURL = directory.appendingPathComponent(weightsFile)
     guard FileManager.default.fileExists(atPath: weightsURL.path) else {
       if FileManager.default.fileExists(atPath: directory.appendingPathComponent("model.safetensors.index.json").path) {
@@ -29,6 +28,13 @@ public enum ModelCheckpoint {
     if config.tiedEmbeddings { ignorable.insert(LlamaNames.lmHead) }
     try fill(weights, from: file, ignoring: ignorable)
     return (config, weights)
+  }
+
+  /// The model config in the contents of a `config.json`, validated (sizes included) before
+  /// anything is allocated; `file` names it in errors.
+  public static func config(data: Data, file: String) throws(CheckpointError) -> ModelConfig {
+    let hf: HuggingFaceLlamaConfig = try decodeJSON(data, file: file)
+    return try hf.modelConfig(file: file)
   }
 
   /// Writes `config.json` and `model.safetensors` into `directory` (created if needed); each file
@@ -64,13 +70,16 @@ public enum ModelCheckpoint {
 
 // MARK: - JSON helpers
 
-func readJSON<T: Decodable>(_ url: URL) throws(CheckpointError) -> T {
+/// The bytes of a file that must exist.
+func readFile(_ url: URL) throws(CheckpointError) -> Data {
   guard FileManager.default.fileExists(atPath: url.path) else { throw .missingFile(path: url.path) }
-  let data: Data
-  do { data = try Data(contentsOf: url) } catch { throw .unreadable(path: url.path, reason: error.localizedDescription) }
+  do { return try Data(contentsOf: url) } catch { throw .unreadable(path: url.path, reason: error.localizedDescription) }
+}
+
+func decodeJSON<T: Decodable>(_ data: Data, file: String) throws(CheckpointError) -> T {
   do { return try JSONDecoder().decode(T.self, from: data) } catch let error as DecodingError {
-    throw .invalidJSON(path: url.path, reason: describe(error))
-  } catch { throw .invalidJSON(path: url.path, reason: error.localizedDescription) }
+    throw .invalidJSON(path: file, reason: describe(error))
+  } catch { throw .invalidJSON(path: file, reason: error.localizedDescription) }
 }
 
 func writeJSON<T: Encodable>(_ value: T, to url: URL) throws(CheckpointError) {

@@ -18,9 +18,18 @@ public struct TraceFileError: Error, Equatable, CustomStringConvertible {
 /// - availability intervals (`client,start,end`, seconds): the client is online on [start, end);
 ///   used as `Availability.intervals`.
 public enum TraceFiles {
+  /// Client ids at or above this are refused: a scenario has at most this many clients, and a
+  /// typo such as `1000000000000` would otherwise allocate a list per client up to it.
+  public static let maximumClients = 10_000_000
+
   /// Reads per-client values.
   public static func values(contentsOf url: URL) throws(TraceFileError) -> [Double] {
-    let rows = try read(url, columns: 2)
+    try values(data: read(url), file: url.path)
+  }
+
+  /// Reads per-client values from the bytes of a trace; `file` names it in errors.
+  public static func values(data: Data, file: String) throws(TraceFileError) -> [Double] {
+    let rows = try rows(data, file: file, columns: 2)
     var byClient: [Int: Double] = [:]
     for row in rows {
       let client = try row.integer(0)
@@ -29,19 +38,25 @@ public enum TraceFiles {
       guard byClient[client] == nil else { throw row.error(0, "client \(client) appears twice") }
       byClient[client] = value
     }
-    guard !byClient.isEmpty else { throw TraceFileError(file: url.path, line: 1, column: 1, message: "no rows") }
+    guard !byClient.isEmpty else { throw TraceFileError(file: file, line: 1, column: 1, message: "no rows") }
     let count = (byClient.keys.max() ?? 0) + 1
     guard byClient.count == count else {
-      let missing = (0..<count).first { byClient[$0] == nil } ?? 0
+      // The first gap, from the ids present (not by probing every id up to the largest).
+      let missing = byClient.keys.sorted().enumerated().first { $0.offset != $0.element }?.offset ?? 0
       throw TraceFileError(
-        file: url.path, line: rows.last?.line ?? 1, column: 1, message: "client \(missing) has no row (ids must cover 0...\(count - 1))")
+        file: file, line: rows.last?.line ?? 1, column: 1, message: "client \(missing) has no row (ids must cover 0...\(count - 1))")
     }
     return (0..<count).map { byClient[$0]! }
   }
 
   /// Reads on-intervals per client.
   public static func intervals(contentsOf url: URL) throws(TraceFileError) -> [[Availability.ClosedInterval]] {
-    let rows = try read(url, columns: 3)
+    try intervals(data: read(url), file: url.path)
+  }
+
+  /// Reads on-intervals per client from the bytes of a trace; `file` names it in errors.
+  public static func intervals(data: Data, file: String) throws(TraceFileError) -> [[Availability.ClosedInterval]] {
+    let rows = try rows(data, file: file, columns: 3)
     var byClient: [Int: [Availability.ClosedInterval]] = [:]
     for row in rows {
       let client = try row.integer(0)
@@ -50,9 +65,11 @@ public enum TraceFiles {
       guard end > start else { throw row.error(2, "end \(end) must be greater than start \(start)") }
       byClient[client, default: []].append(Availability.ClosedInterval(start: start, end: end))
     }
-    guard !byClient.isEmpty else { throw TraceFileError(file: url.path, line: 1, column: 1, message: "no rows") }
-    let count = (byClient.keys.max() ?? 0) + 1
-    return (0..<count).map { (byClient[$0] ?? []).sorted { $0.start < $1.start } }
+    guard !byClient.isEmpty else { throw TraceFileError(file: file, line: 1, column: 1, message: "no rows") }
+    // Clients without a row are offline: only the listed ones are visited.
+    var result = [[Availability.ClosedInterval]](repeating: [], count: (byClient.keys.max() ?? 0) + 1)
+    for (client, intervals) in byClient { result[client] = intervals.sorted { $0.start < $1.start } }
+    return result
   }
 
   struct Row {
@@ -69,6 +86,9 @@ public enum TraceFiles {
       guard let value = Int(fields[index]), value >= 0 else {
         throw error(index, "'\(fields[index])' is not a client id (a non-negative integer)")
       }
+      guard value < TraceFiles.maximumClients else {
+        throw error(index, "client \(value) is too large, expected a client id in 0...\(TraceFiles.maximumClients - 1)")
+      }
       return value
     }
 
@@ -78,14 +98,20 @@ public enum TraceFiles {
     }
   }
 
-  static func read(_ url: URL, columns: Int) throws(TraceFileError) -> [Row] {
-    let text: String
-    do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+  static func read(_ url: URL) throws(TraceFileError) -> Data {
+    do { return try Data(contentsOf: url) } catch {
       throw TraceFileError(file: url.path, line: 0, column: 0, message: "cannot read: \(error.localizedDescription)")
+    }
+  }
+
+  static func rows(_ data: Data, file: String, columns: Int) throws(TraceFileError) -> [Row] {
+    guard let text = String(data: data, encoding: .utf8) else {
+      throw TraceFileError(file: file, line: 0, column: 0, message: "cannot read: not UTF-8 text")
     }
     var rows: [Row] = []
     var sawHeader = false
-    for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+    // Any line break ends a line: "\r\n" is one Character, which a split on "\n" would not see.
+    for (index, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
       let line = rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
       if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
       var fields: [String] = []
@@ -103,9 +129,9 @@ public enum TraceFiles {
       }
       guard fields.count == columns else {
         throw TraceFileError(
-          file: url.path, line: index + 1, column: 1, message: "expected \(columns) comma-separated fields, found \(fields.count)")
+          file: file, line: index + 1, column: 1, message: "expected \(columns) comma-separated fields, found \(fields.count)")
       }
-      rows.append(Row(file: url.path, line: index + 1, fields: fields, columns: starts))
+      rows.append(Row(file: file, line: index + 1, fields: fields, columns: starts))
     }
     return rows
   }
