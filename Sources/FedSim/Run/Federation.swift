@@ -65,6 +65,9 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
   let nonFinite: FaultsSection.NonFinite
   /// Non-finite values found so far, for the metrics.
   let findings = FindingStore()
+  /// Clients that send poisoned values, and how (`adversaries`).
+  var adversaries: Set<Int> = []
+  var attack: AdversariesSection?
 
   init(
     learner: Learner, aggregator: any Aggregator, privacy: PrivacyPlan?, population: Int, seed: UInt64, runName: String, keysSeeded: Bool,
@@ -149,6 +152,10 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
     var predictions: Predictions? = nil
     if aggregator.evidence.kinds.contains(.predictions) && aggregator.exchanges(round: round) {
       predictions = learner.predictions(values: values, request: aggregator.evidence, worker: worker)
+    }
+    // An adversary trains like the others (its own model stays honest) but sends poisoned values.
+    if let attack, adversaries.contains(client) {
+      message = attack.poison(start: shared.pack(before), trained: message, client: client, round: round, seed: seed)
     }
     return LocalReport(
       message: communicates && exchanges(round: round)

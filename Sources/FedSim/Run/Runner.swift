@@ -172,6 +172,13 @@ public struct Runner {
     let federation = Federation(
       learner: learner, aggregator: aggregator, privacy: privacy, population: s.clients, seed: s.seed, runName: s.name,
       keysSeeded: (s.privacy?.keys ?? .seeded) == .seeded, workers: workers, nonFinite: s.faults.nonFinite)
+    if let attack = s.adversaries {
+      federation.attack = attack
+      federation.adversaries = attack.clients(population: s.clients, seed: s.seed)
+      log(
+        "adversaries: \(federation.adversaries.count) clients send \(attack.attack.rawValue) values (scale \(attack.scale)): \(federation.adversaries.sorted().prefix(20).map(String.init).joined(separator: ", "))\(federation.adversaries.count > 20 ? ", …" : "")"
+      )
+    }
     let settings = SimulationSettings(
       clients: s.clients, seed: s.seed, workers: workers, devices: s.devices, network: s.network, keepsTrace: s.output.writeTrace)
     var serverSimulation: ServerSimulation<Federation<L>>?
@@ -242,6 +249,12 @@ public struct Runner {
       log("resumed from the checkpoint after round \(resumePoint.header.roundsCompleted) (\(resumePoint.header.reason))")
     } else {
       try writeStartNote(temporary)
+      if let attack = s.adversaries {
+        writer.line([
+          "kind": .string("adversaries"), "attack": .string(attack.attack.rawValue), "scale": .double(attack.scale),
+          "clients": .array(federation.adversaries.sorted().map(JSONValue.int)),
+        ])
+      }
     }
     if !resumable { log("checkpoints: async-gossip runs cannot be checkpointed (nodes are never all between rounds)") }
     let evaluated = Self.evaluatedClients(s)
@@ -386,7 +399,13 @@ public struct Runner {
         s.devices.departure == nil
           ? 0 : (0..<s.clients).filter { (s.devices.departureTime(client: $0, seed: s.seed) ?? .infinity) <= result.simulatedTime }.count),
       "non_finite_updates": Double(recorder.nonFiniteUpdates), "non_finite_aggregates": Double(recorder.nonFiniteAggregates),
+      "adversarial_clients": Double(federation.adversaries.count),
     ]
+    // The honest clients' final validation loss: what a robust rule protects.
+    if s.adversaries != nil, let last = recorder.lastEvaluations["validation"] {
+      let honest = last.keys.sorted().filter { !federation.adversaries.contains($0) }.compactMap { last[$0] }
+      if let loss = SplitMeans(honest, languageModel: false).loss { summary["final_mean_val_loss_honest"] = loss }
+    }
     for split in ["validation", "test", "train"] {
       guard let means = recorder.finalMeans(split, languageModel: languageModel) else { continue }
       let short = split == "validation" ? "val" : split == "train" ? "train_eval" : split

@@ -1,4 +1,5 @@
 import Learning
+import Randomness
 import Simulation
 
 /// A whole experiment, decoded and validated from a YAML scenario file. Defaults are documented
@@ -22,6 +23,8 @@ public struct Scenario: Sendable, Equatable, Codable {
   /// What the run does when something goes wrong.
   public var faults: FaultsSection
   public var output: OutputSection
+  /// Clients that send poisoned values (`adversaries`), to evaluate robust aggregation.
+  public var adversaries: AdversariesSection? = nil
 
   public enum TaskKind: String, Sendable, Equatable, CaseIterable, Codable {
     case loraLM = "lora-lm"
@@ -227,6 +230,58 @@ public struct PrivacySection: Sendable, Equatable, Codable {
 }
 
 /// What a run does when something goes wrong.
+/// Adversarial (Byzantine) clients: they train like the others but send poisoned values — what
+/// robust aggregators are evaluated against.
+public struct AdversariesSection: Sendable, Equatable, Codable {
+  public enum Attack: String, Sendable, Equatable, CaseIterable, Codable {
+    /// y = x + s·N(0, I): a random model around the one the client started from.
+    case gaussian
+    /// y = x − s·(x_trained − x): the update reversed (and scaled by s).
+    case signFlip = "sign-flip"
+    /// y = x + s·(x_trained − x): the update amplified s times (model replacement).
+    case scaled
+  }
+
+  /// How many clients are adversarial (drawn once from the seed).
+  public var count: Int
+  public var attack: Attack
+  /// s of the attack (the noise's standard deviation for gaussian).
+  public var scale: Double
+
+  public init(count: Int, attack: Attack, scale: Double) {
+    self.count = count
+    self.attack = attack
+    self.scale = scale
+  }
+
+  /// The adversarial clients: `count` ids drawn uniformly from the seed (Floyd's algorithm).
+  public func clients(population: Int, seed: UInt64) -> Set<Int> {
+    var stream = RandomStream(seed: seed, purpose: StreamPurpose("adversaries"))
+    var chosen = Set<Int>()
+    guard count > 0, count <= population else { return count > 0 ? Set(0..<population) : [] }
+    for j in (population - count)..<population {
+      let t = stream.nextInt(below: j + 1)
+      chosen.insert(chosen.contains(t) ? j : t)
+    }
+    return chosen
+  }
+
+  /// The values an adversary sends instead of `trained`, having started the round from `start`.
+  public func poison(start: [Float], trained: [Float], client: Int, round: Int, seed: UInt64) -> [Float] {
+    switch attack {
+    case .signFlip: return (0..<trained.count).map { Float(Double(start[$0]) - scale * (Double(trained[$0]) - Double(start[$0]))) }
+    case .scaled: return (0..<trained.count).map { Float(Double(start[$0]) + scale * (Double(trained[$0]) - Double(start[$0]))) }
+    case .gaussian:
+      var stream = RandomStream(
+        seed: seed, purpose: StreamPurpose("adversary-noise"), client: UInt32(truncatingIfNeeded: client),
+        round: UInt32(truncatingIfNeeded: round))
+      var noise = [Double](repeating: 0, count: trained.count)
+      noise.withUnsafeMutableBufferPointer { stream.fillGaussians($0.baseAddress!, count: trained.count) }
+      return (0..<trained.count).map { Float(Double(start[$0]) + scale * noise[$0]) }
+    }
+  }
+}
+
 public struct FaultsSection: Sendable, Equatable, Codable {
   /// What happens to a non-finite value (NaN or ±∞) in a client's loss, in its update before it is
   /// sent, or in what an aggregator produces.

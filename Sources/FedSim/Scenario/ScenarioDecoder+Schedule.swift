@@ -125,6 +125,28 @@ extension ScenarioDecoder {
         ?? .reject)
   }
 
+  static func adversaries(_ s: Section, clients: Int) -> AdversariesSection {
+    let attackNames = AdversariesSection.Attack.allCases.map(\.rawValue) + ["label-flip"]
+    let name = s.choice("attack", among: attackNames, default: "sign-flip") ?? "sign-flip"
+    if name == "label-flip" {
+      s.reader.report(
+        s["attack"], s.child("attack"),
+        "label-flip is not available yet (it needs labels to flip in the client's data): use gaussian, sign-flip or scaled")
+    }
+    let attack = AdversariesSection.Attack(rawValue: name) ?? .signFlip
+    var count = 0
+    if s.contains("count") && s.contains("fraction") {
+      s.reader.report(s["fraction"], s.child("fraction"), "give count or fraction, not both")
+    } else if s.contains("fraction") {
+      let fraction = s.double("fraction", default: 0, in: 0...1) ?? 0
+      count = Int((fraction * Double(clients)).rounded())
+    } else {
+      count = s.int("count", default: 1, in: 0...max(clients, 0)) ?? 0
+    }
+    let scale = s.double("scale", default: attack == .scaled ? 10 : 1, in: 0...1e6) ?? 1
+    return AdversariesSection(count: count, attack: attack, scale: scale)
+  }
+
   static func output(_ s: Section, resolve: (String?) -> String?) -> OutputSection {
     OutputSection(
       directory: s.string("dir"), saveAdapters: s.bool("adapters", default: false), writeTrace: s.bool("trace", default: false),

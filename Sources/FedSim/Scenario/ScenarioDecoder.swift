@@ -8,7 +8,7 @@ import Yams
 public enum ScenarioDecoder {
   static let topLevel = [
     "name", "seed", "task", "clients", "model", "data", "topology", "devices", "network",
-    "schedule", "aggregator", "privacy", "evaluation", "faults", "output",
+    "schedule", "aggregator", "privacy", "evaluation", "faults", "output", "adversaries",
   ]
 
   /// Decodes a scenario file, after applying `--set key.path=value` overrides.
@@ -76,7 +76,9 @@ public enum ScenarioDecoder {
       privacy: top.contains("privacy") ? privacy(top.section("privacy", allowed: privacyKeys), clients: clients) : nil,
       evaluation: evaluation(top.section("evaluation", allowed: ["every", "splits", "tail", "clients"]), clients: clients),
       faults: faults(top.section("faults", allowed: ["non_finite"])),
-      output: output(top.section("output", allowed: ["dir", "adapters", "trace", "checkpoint_every"]), resolve: resolve))
+      output: output(top.section("output", allowed: ["dir", "adapters", "trace", "checkpoint_every"]), resolve: resolve),
+      adversaries: top.contains("adversaries")
+        ? adversaries(top.section("adversaries", allowed: ["count", "fraction", "attack", "scale"]), clients: clients) : nil)
     if reader.issues.isEmpty { crossCheck(scenario, root: root, reader: reader) }
     return scenario
   }
