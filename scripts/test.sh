@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/setup-data.sh  # the fortune files of scenarios/comigs-languages.yaml
+scripts/install-packages.sh python3  # checks of the examples' results below
 # The examples build against the library as an outside package would; the custom-aggregator
 # example runs its scenario end to end.
 for example in Examples/*/; do
@@ -16,6 +17,16 @@ swift run --package-path Examples/MedianAggregator MedianAggregator validate Exa
 swift run --package-path Examples/MedianAggregator MedianAggregator sweep Examples/MedianAggregator/median.yaml \
   --grid aggregator.name=median,fedavg --seeds 2 --out "$median_out/sweep" --quiet
 test -f "$median_out/sweep/report/report.html"
+# Robust rules against adversarial clients: fedavg must be far worse than Krum under attack.
+"Examples/MedianAggregator/.build/debug/MedianAggregator" sweep Examples/MedianAggregator/robust.yaml \
+  --grid 'aggregator={name: fedavg},{name: krum, options: {f: 4}}' --out "$median_out/robust" --quiet >/dev/null
+python3 - "$median_out/robust" <<'PY'
+import json, sys
+fedavg = json.load(open(sys.argv[1] + "/aggregator=fedavg-seed0/summary.json"))["final_mean_sq_distance"]
+krum = json.load(open(sys.argv[1] + "/aggregator=krum_f=4-seed0/summary.json"))["final_mean_sq_distance"]
+assert krum < 0.01 and fedavg > 1000 * krum, (fedavg, krum)
+print(f"robust: fedavg {fedavg:.3g}, krum {krum:.3g} under attack")
+PY
 # ClippedGossip with a clip that never bites is the built-in gossip, bit for bit.
 example=Examples/MedianAggregator/.build/debug/MedianAggregator
 "$example" run Examples/MedianAggregator/clipped-gossip.yaml --set "aggregator.options={tau: 1e12}" --out "$median_out/clipped" --quiet

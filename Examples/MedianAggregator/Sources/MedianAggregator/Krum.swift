@@ -1,0 +1,47 @@
+import Aggregation
+
+/// Krum (Blanchard, El Mhamdi, Guerraoui & Stainer, "Machine learning with adversaries:
+/// Byzantine tolerant gradient descent", NeurIPS 2017): with n replies of which at most f are
+/// Byzantine, score each reply by the sum of squared distances to its n − f − 2 nearest others
+/// and keep the one with the lowest score (`multi` > 1: average the `multi` best, Multi-Krum).
+struct Krum: Aggregator {
+  static let name = "krum"
+
+  let f: Int
+  let multi: Int
+
+  init(options: AggregatorOptions) throws(AggregatorError) {
+    f = try options.requiredInt("f", in: 0...10_000)
+    multi = try options.int("multi", default: 1, in: 1...10_000)
+  }
+
+  var communication: Communication { .server }
+
+  mutating func aggregate(_ contributions: [Contribution], global: inout [Float], context: AggregationContext) {
+    let replies = contributions.sorted { $0.client < $1.client }
+    // Krum needs n ≥ 2f + 3 replies; with fewer (a short round) the server keeps its model.
+    guard replies.count >= 2 * f + 3 else { return }
+    let n = replies.count
+    var distance = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
+    for a in 0..<n {
+      for b in (a + 1)..<n {
+        var sum = 0.0
+        for i in 0..<global.count {
+          let d = Double(replies[a].values[i]) - Double(replies[b].values[i])
+          sum += d * d
+        }
+        distance[a][b] = sum
+        distance[b][a] = sum
+      }
+    }
+    let neighbours = n - f - 2
+    let scores = (0..<n).map { a in
+      (0..<n).filter { $0 != a }.map { distance[a][$0] }.sorted().prefix(neighbours).reduce(0, +)
+    }
+    // Lowest scores first; ties to the smaller client id.
+    let chosen = (0..<n).sorted { (scores[$0], $0) < (scores[$1], $1) }.prefix(min(multi, n))
+    global = weightedCombination(
+      own: [Float](repeating: 0, count: global.count), selfWeight: 0,
+      neighbours: chosen.map { (contribution: replies[$0], weight: 1 / Double(chosen.count)) })
+  }
+}
