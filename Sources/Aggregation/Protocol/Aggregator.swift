@@ -163,6 +163,11 @@ public protocol Aggregator: Sendable {
   func combine(own: [Float], selfWeight: Double, neighbours: [(contribution: Contribution, weight: Double)], context: AggregationContext)
     -> [Float]
 
+  /// Checks the aggregator against the run before it starts (the default accepts every run):
+  /// throw an `AggregatorError` naming the option that cannot work, and `fedsim validate` / `run`
+  /// report it at that option in the scenario file.
+  func validate(_ setup: AggregationSetup) throws(AggregatorError)
+
   /// State kept between rounds (server momentum, adaptive moments), written to checkpoints so a
   /// resumed run continues exactly. The default writes nothing: implement it, and
   /// `restore(from:)`, when the aggregator keeps state in `self`.
@@ -193,6 +198,8 @@ extension Aggregator {
   public mutating func finish(_ sum: WeightedSum, global: inout [Float], context: AggregationContext) {}
 
   public var proximalStrength: Double { 0 }
+
+  public func validate(_ setup: AggregationSetup) throws(AggregatorError) {}
 
   public func archive(to writer: inout ArchiveWriter) {}
 

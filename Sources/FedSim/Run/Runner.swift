@@ -84,6 +84,9 @@ public struct Runner {
     do { aggregator = try AggregatorRegistry.shared.make(s.aggregator.name, options: s.aggregator.options) } catch {
       throw .invalid(field: "aggregator", value: s.aggregator.name, reason: error.description)
     }
+    do { try aggregator.validate(s.aggregationSetup) } catch {
+      throw .invalid(field: "aggregator.options.\(error.option)", value: error.value, reason: error.description)
+    }
     let decentralized = s.schedule.mode == .gossip || s.schedule.mode == .asynchronousGossip
     if decentralized != (aggregator.communication == .neighbours) && aggregator.communication != .none {
       throw .invalid(

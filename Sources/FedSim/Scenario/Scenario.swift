@@ -1,3 +1,4 @@
+import Aggregation
 import Learning
 import Randomness
 import Simulation
@@ -306,4 +307,23 @@ public struct OutputSection: Sendable, Equatable, Codable {
   /// Rounds between checkpoints (`output.checkpoint_every`); nil is the default (every 10 rounds
   /// where the schedule can be resumed), 0 writes one only when the run is interrupted.
   public var checkpointEvery: Int? = nil
+}
+
+extension Scenario {
+  /// What the aggregator is told before the run (`Aggregator.validate`). Gossip degrees come
+  /// from the fixed graph when it can be built (nil for time-varying graphs).
+  public var aggregationSetup: AggregationSetup {
+    switch schedule.mode {
+    case .synchronous: return AggregationSetup(clients: clients, schedule: .synchronousServer(clientsPerRound: schedule.clientsPerRound))
+    case .bufferedAsynchronous: return AggregationSetup(clients: clients, schedule: .bufferedServer(bufferSize: schedule.bufferSize))
+    case .gossip, .asynchronousGossip:
+      var degrees: ClosedRange<Int>? = nil
+      if !TopologyBuilder.varies(topology), clients <= 100_000,
+        let graph = try? TopologyBuilder.graph(topology, clients: clients, seed: seed)
+      {
+        degrees = graph.minDegree...graph.maxDegree
+      }
+      return AggregationSetup(clients: clients, schedule: .gossip(degrees: degrees))
+    }
+  }
 }

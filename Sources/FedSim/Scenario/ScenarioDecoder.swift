@@ -134,6 +134,9 @@ public enum ScenarioDecoder {
       report(["model.mixture"], "a mixture of experts is a language-model adapter: use task lora-lm")
     }
     guard let aggregator = try? AggregatorRegistry.shared.make(s.aggregator.name, options: s.aggregator.options) else { return }
+    do { try aggregator.validate(s.aggregationSetup) } catch {
+      report(["aggregator.options.\(error.option)", "aggregator.options", "aggregator.name"], error.description)
+    }
     if aggregator.communication != .none && decentralized != (aggregator.communication == .neighbours) {
       report(
         ["schedule.mode", "aggregator.name"],

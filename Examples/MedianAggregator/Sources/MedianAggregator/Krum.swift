@@ -17,9 +17,19 @@ struct Krum: Aggregator {
 
   var communication: Communication { .server }
 
+  /// Krum needs n ≥ 2f + 3 replies: a round that can never hold them is refused before the run,
+  /// at `aggregator.options.f` in the scenario.
+  func validate(_ setup: AggregationSetup) throws(AggregatorError) {
+    guard let n = setup.largestAggregation, n < 2 * f + 3 else { return }
+    throw AggregatorError(
+      aggregator: Self.name, option: "f", value: "\(f)",
+      expected: n >= 3
+        ? "at most \((n - 3) / 2): Krum needs n ≥ 2f + 3 replies and a round holds at most \(n)" : "a round of at least 3 replies")
+  }
+
   mutating func aggregate(_ contributions: [Contribution], global: inout [Float], context: AggregationContext) {
     let replies = contributions.sorted { $0.client < $1.client }
-    // Krum needs n ≥ 2f + 3 replies; with fewer (a short round) the server keeps its model.
+    // A round cut short by dropouts can hold fewer than 2f + 3 replies: the server keeps its model.
     guard replies.count >= 2 * f + 3 else { return }
     let n = replies.count
     var distance = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)

@@ -1,0 +1,46 @@
+import Aggregation
+import Testing
+
+@testable import FedSim
+
+/// An aggregator is told the run before it starts and can refuse it; the error is located at the
+/// option in the scenario file (validate) and stops `run` before anything is written.
+@Suite struct AggregatorValidationTests {
+  /// Needs at least `k` replies per aggregation.
+  struct NeedsReplies: Aggregator {
+    static let name = "needs-replies-test"
+    let k: Int
+    init(options: AggregatorOptions) throws(AggregatorError) { k = try options.requiredInt("k", in: 1...1000) }
+    var communication: Communication { .server }
+    func validate(_ setup: AggregationSetup) throws(AggregatorError) {
+      guard let n = setup.largestAggregation, n < k else { return }
+      throw AggregatorError(aggregator: Self.name, option: "k", value: "\(k)", expected: "at most \(n), the replies a round holds")
+    }
+  }
+
+  static let text = """
+    name: needs
+    task: linear-regression
+    clients: 8
+    data: {source: {kind: decor-quadratic, dimension: 4}}
+    schedule: {mode: sync, rounds: 2, clients_per_round: 4, local_steps: 1, batch_size: 5, optimizer: {name: sgd}, lr: 0.05}
+    aggregator: {name: needs-replies-test, options: {k: 6}}
+    """
+
+  @Test func theScenarioIsCheckedAgainstTheAggregator() throws {
+    AggregatorRegistry.shared.register(NeedsReplies.self)
+    #expect {
+      try ScenarioDecoder.decode(Self.text, file: "needs.yaml")
+    } throws: { error in
+      "\(error)".contains(
+        "needs.yaml:6:53: aggregator.options.k: aggregator needs-replies-test: k = 6, expected at most 4, the replies a round holds")
+    }
+    // Enough replies per round: valid.
+    _ = try ScenarioDecoder.decode(Self.text, file: "needs.yaml", overrides: ["schedule.clients_per_round=6"])
+    // The setup each schedule gives.
+    let gossip = try ScenarioDecoder.decode(
+      Self.text, file: "needs.yaml", overrides: ["schedule.mode=gossip", "aggregator={name: gossip}", "topology.kind=ring"])
+    #expect(gossip.aggregationSetup == AggregationSetup(clients: 8, schedule: .gossip(degrees: 2...2)))
+    #expect(gossip.aggregationSetup.largestAggregation == 3)
+  }
+}
