@@ -43,4 +43,27 @@ import Testing
     #expect(gossip.aggregationSetup == AggregationSetup(clients: 8, schedule: .gossip(degrees: 2...2)))
     #expect(gossip.aggregationSetup.largestAggregation == 3)
   }
+
+  /// The plain mean that records its number of replies and warns on the first round.
+  struct RecordingMean: Aggregator {
+    static let name = "recording-mean-test"
+    init(options: AggregatorOptions) throws(AggregatorError) {}
+    var communication: Communication { .server }
+    mutating func aggregate(_ contributions: [Contribution], global: inout [Float], context: AggregationContext) {
+      context.record("replies", Double(contributions.count))
+      if context.round == 0 { context.warn("first round") }
+      WeightedSum(contributions, dimension: global.count) { _ in 1 }.writeMean(into: &global)
+    }
+  }
+
+  @Test func aggregationsRecordNumbersAndWarnings() throws {
+    AggregatorRegistry.shared.register(RecordingMean.self)
+    let text = Self.text.replacingOccurrences(of: "{name: needs-replies-test, options: {k: 6}}", with: "{name: recording-mean-test}")
+    let out = try CheckpointResumeTests.folder().appendingPathComponent("recording")
+    var log: [String] = []
+    _ = try CheckpointResumeTests.runner(text, [], out: out).run(log: { log.append($0) }, progress: { _ in })
+    let metrics = try String(contentsOf: out.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+    #expect(metrics.components(separatedBy: "\"aggregator.replies\": 4.0").count - 1 == 2)
+    #expect(log.contains("aggregator recording-mean-test, round 1: first round"), "\(log)")
+  }
 }

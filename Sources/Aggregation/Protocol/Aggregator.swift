@@ -1,3 +1,4 @@
+import Foundation
 import Randomness
 import StateArchive
 
@@ -59,8 +60,62 @@ public struct TensorSpan: Sendable, Equatable {
   }
 }
 
+/// Where an aggregation's own numbers and warnings go: the round's record in metrics.jsonl
+/// (`aggregator.<name>`) and the run's log. Thread-safe: receivers mixing in parallel share one.
+public final class AggregationReport: @unchecked Sendable {
+  // @unchecked Sendable: every access goes through `lock`.
+  private let lock = NSLock()
+  private var sums: [String: (total: Double, count: Int)] = [:]
+  private var messages: [String] = []
+
+  public init() {}
+
+  /// Records a number; several values of one name in a round (one per receiver) are averaged.
+  public func record(_ name: String, _ value: Double) {
+    lock.lock()
+    defer { lock.unlock() }
+    let previous = sums[name] ?? (0, 0)
+    sums[name] = (previous.total + value, previous.count + 1)
+  }
+
+  /// A warning for the run's log (the first few are shown, the rest counted).
+  public func warn(_ message: String) {
+    lock.lock()
+    defer { lock.unlock() }
+    messages.append(message)
+  }
+
+  /// The round's numbers (means over what was recorded) and warnings, in order.
+  public var numbers: [String: Double] {
+    lock.lock()
+    defer { lock.unlock() }
+    return sums.mapValues { $0.total / Double($0.count) }
+  }
+
+  public var warnings: [String] {
+    lock.lock()
+    defer { lock.unlock() }
+    return messages
+  }
+}
+
 /// What an aggregator knows about the aggregation it performs.
 public struct AggregationContext: Sendable, Equatable {
+  public static func == (lhs: AggregationContext, rhs: AggregationContext) -> Bool {
+    lhs.round == rhs.round && lhs.seed == rhs.seed && lhs.receiver == rhs.receiver && lhs.tensors == rhs.tensors
+      && lhs.centralNoise == rhs.centralNoise
+  }
+
+  /// Where `record` and `warn` go (nil: nowhere, e.g. in a unit test without a run).
+  public var report: AggregationReport? = nil
+
+  /// Records a number for this round's record in metrics.jsonl, as `aggregator.<name>` (averaged
+  /// over the receivers that record it in a round).
+  public func record(_ name: String, _ value: Double) { report?.record(name, value) }
+
+  /// A warning for the run's log (a short round, a skipped aggregation, …).
+  public func warn(_ message: String) { report?.warn(message) }
+
   public let round: Int
   /// The run's seed: aggregators that draw random numbers derive their streams from it.
   public let seed: UInt64

@@ -65,6 +65,9 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
   let nonFinite: FaultsSection.NonFinite
   /// Non-finite values found so far, for the metrics.
   let findings = FindingStore()
+  /// What aggregations recorded (`AggregationContext.record`/`warn`), per round until the round's
+  /// summary takes it.
+  let aggregationReports = AggregationReports()
   /// Clients that send poisoned values, and how (`adversaries`).
   var adversaries: Set<Int> = []
   var attack: AdversariesSection?
@@ -245,8 +248,9 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
     let stepSize =
       streamsReports ? pendingStepSizes[round] ?? 0 : reports.map(\.report.message.stepSize).max() ?? 0
     pendingStepSizes = pendingStepSizes.filter { $0.key > round }
-    let context = AggregationContext(
+    var context = AggregationContext(
       round: round, seed: seed, tensors: shared.packedTensors, centralNoise: centralNoise(stepSize: stepSize))
+    context.report = aggregationReports.report(for: round)
     if personalised {
       personalise(reports.filter { !$0.report.message.values.isEmpty }, round: round)
       return
@@ -288,7 +292,8 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
       let (index, arrived) = item
       let receiver = arrived.client
       let others = contributions.filter { $0.client != receiver }
-      let context = AggregationContext(round: round, seed: seed, receiver: receiver, tensors: shared.packedTensors)
+      var context = AggregationContext(round: round, seed: seed, receiver: receiver, tensors: shared.packedTensors)
+      context.report = self.aggregationReports.report(for: round)
       let evidence = self.evidence(
         receiver: receiver, ownFull: fulls[index],
         models: ordered.map { ($0.client, $0.report.message.values, $0.report.message.predictions) })
@@ -369,7 +374,8 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
       Contribution(client: $0.peer, values: $0.message.values, weight: learner.trainingWeight(client: $0.peer), staleness: $0.staleness)
     }
     let topology = MixingRow([(node, selfWeight)] + neighbours.map { ($0.peer, $0.weight) })
-    let context = AggregationContext(round: round, seed: seed, receiver: node, tensors: shared.packedTensors)
+    var context = AggregationContext(round: round, seed: seed, receiver: node, tensors: shared.packedTensors)
+    context.report = aggregationReports.report(for: round)
     var full = learner.values(of: state.learner)
     let evidence =
       neighbours.isEmpty
@@ -482,5 +488,28 @@ final class FirstError: @unchecked Sendable {
     lock.lock()
     defer { lock.unlock() }
     return error
+  }
+}
+
+/// The `AggregationReport` of each round, shared by the receivers that combine in parallel.
+final class AggregationReports: @unchecked Sendable {
+  // @unchecked Sendable: every access goes through `lock`.
+  private let lock = NSLock()
+  private var reports: [Int: AggregationReport] = [:]
+
+  func report(for round: Int) -> AggregationReport {
+    lock.lock()
+    defer { lock.unlock() }
+    if let report = reports[round] { return report }
+    let report = AggregationReport()
+    reports[round] = report
+    return report
+  }
+
+  /// The round's report, removed (nil when nothing aggregated in it).
+  func take(round: Int) -> AggregationReport? {
+    lock.lock()
+    defer { lock.unlock() }
+    return reports.removeValue(forKey: round)
   }
 }

@@ -265,6 +265,7 @@ public struct Runner {
       log("evaluation: a fixed sample of \(evaluated.count) of the \(s.clients) clients (evaluation.clients), drawn from the seed")
     }
     let setupSeconds = Date().timeIntervalSince(start)
+    var aggregatorWarnings = 0
     let onRound: (RoundSummary) -> Void = { summary in
       recorder.bytes += summary.bytesUp + summary.bytesDown
       recorder.roundsRecorded += 1
@@ -297,6 +298,18 @@ public struct Runner {
           }
         }
         record["evaluated_clients"] = .int(evaluated.count)
+      }
+      // What the aggregator recorded this round, and its warnings (the first ten are logged).
+      if let report = federation.aggregationReports.take(round: summary.round) {
+        for (name, value) in report.numbers { record["aggregator.\(name)"] = .double(value) }
+        for warning in report.warnings {
+          aggregatorWarnings += 1
+          if aggregatorWarnings <= 10 {
+            log("aggregator \(s.aggregator.name), round \(summary.round + 1): \(warning)")
+          } else if aggregatorWarnings == 11 {
+            log("further aggregator warnings are not logged")
+          }
+        }
       }
       if let train = summary.clientMetrics["train_loss"] { record["mean_train_loss"] = .double(train) }
       if decentralized { record["consensus_distance"] = .double(federation.consensusDistance()) }

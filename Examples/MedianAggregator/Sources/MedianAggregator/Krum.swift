@@ -30,7 +30,10 @@ struct Krum: Aggregator {
   mutating func aggregate(_ contributions: [Contribution], global: inout [Float], context: AggregationContext) {
     let replies = contributions.sorted { $0.client < $1.client }
     // A round cut short by dropouts can hold fewer than 2f + 3 replies: the server keeps its model.
-    guard replies.count >= 2 * f + 3 else { return }
+    guard replies.count >= 2 * f + 3 else {
+      context.warn("\(replies.count) replies, fewer than 2f + 3 = \(2 * f + 3): the server keeps its model")
+      return
+    }
     let n = replies.count
     var distance = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
     for a in 0..<n {
@@ -50,6 +53,8 @@ struct Krum: Aggregator {
     }
     // Lowest scores first; ties to the smaller client id.
     let chosen = (0..<n).sorted { (scores[$0], $0) < (scores[$1], $1) }.prefix(min(multi, n))
+    // In metrics.jsonl as aggregator.selected_client (the best-scored reply's client).
+    context.record("selected_client", Double(replies[chosen.first!].client))
     global = weightedCombination(
       own: [Float](repeating: 0, count: global.count), selfWeight: 0,
       neighbours: chosen.map { (contribution: replies[$0], weight: 1 / Double(chosen.count)) })
