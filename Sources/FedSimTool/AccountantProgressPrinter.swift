@@ -9,19 +9,20 @@ import Privacy
 final class AccountantProgressPrinter: @unchecked Sendable {
   // @unchecked Sendable: every access goes through `lock`.
   private let lock = NSLock()
-  /// This machine's DGEMM rate (flop/s) on the BLAS threads in use.
-  let rate: Double
+  /// This machine's DGEMM rate (flop/s) on the BLAS threads in use, measured the first time a
+  /// dense step starts (small graphs never pay for it).
+  private lazy var rate = Self.measuredDGEMMRate()
   private var announced: Set<String> = []
   private var scanStart: Date?
   private var lastScanLine = Date()
-
-  init() { rate = Self.measuredDGEMMRate() }
 
   func handle(_ event: AccountantProgress) {
     lock.lock()
     defer { lock.unlock() }
     switch event {
     case .stageStarted(let name, let order, let flops, let efficiency):
+      // Below a GFLOP a step is over in well under 2 s on any machine: no need to measure.
+      guard flops >= 1e9 else { return }
       let seconds = flops / (rate * efficiency)
       guard seconds >= 2 else { return }
       announced.insert(name)

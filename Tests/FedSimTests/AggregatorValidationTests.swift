@@ -40,8 +40,9 @@ import Testing
     // The setup each schedule gives.
     let gossip = try ScenarioDecoder.decode(
       Self.text, file: "needs.yaml", overrides: ["schedule.mode=gossip", "aggregator={name: gossip}", "topology.kind=ring"])
-    #expect(gossip.aggregationSetup == AggregationSetup(clients: 8, schedule: .gossip(degrees: 2...2)))
-    #expect(gossip.aggregationSetup.largestAggregation == 3)
+    let ring = try TopologyBuilder.graph(gossip.topology, clients: 8, seed: gossip.seed)
+    #expect(gossip.aggregationSetup(graph: ring) == AggregationSetup(clients: 8, schedule: .gossip(degrees: 2...2)))
+    #expect(gossip.aggregationSetup(graph: ring).largestAggregation == 3)
   }
 
   /// The plain mean that records its number of replies and warns on the first round.

@@ -1,6 +1,7 @@
 import Foundation
 import Graphs
 import Learning
+import Randomness
 import Testing
 
 @testable import FedSim
@@ -62,19 +63,14 @@ import Testing
 
   // MARK: - A seeded mutation pass
 
-  /// SplitMix64: a fixed seed gives the same mutations on every machine.
+  /// Mutations from one of the project's counter-based streams: a fixed seed gives the same
+  /// mutations on every machine.
   struct Mutator {
-    var state: UInt64
+    var stream: RandomStream
 
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { stream.nextUInt64() }
 
-    mutating func below(_ n: Int) -> Int { n <= 1 ? 0 : Int(next() % UInt64(n)) }
+    mutating func below(_ n: Int) -> Int { n <= 1 ? 0 : stream.nextInt(below: n) }
 
     /// Tokens that tend to sit on a reader's edges: limits, signs, non-numbers, structure.
     static let tokens: [String] = [
@@ -122,7 +118,10 @@ import Testing
       Issue.record("no corpus for \(target.rawValue)")
       return
     }
-    var mutator = Mutator(state: 0x00FE_D51A_0000 ^ UInt64(FuzzTarget.allCases.firstIndex(of: target)!))
+    var mutator = Mutator(
+      stream: RandomStream(
+        seed: 0x00FE_D51A_0000, purpose: StreamPurpose("fuzz-mutations"),
+        client: UInt32(FuzzTarget.allCases.firstIndex(of: target)!)))
     var accepted = 0
     for _ in 0..<Self.mutationsPerTarget {
       let input = inputs[mutator.below(inputs.count)]

@@ -65,7 +65,8 @@ struct RunData {
     func read(_ name: String) -> Data? { manager.contents(atPath: directory.appendingPathComponent(name).path) }
     if let data = read("summary.json"), let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
       for (key, value) in object {
-        if let number = value as? NSNumber, !(value is Bool) || key == "diverged" {
+        // summary.json holds numbers and strings only (no booleans).
+        if let number = value as? NSNumber {
           summary[key] = number.doubleValue
         } else if let text = value as? String {
           labels[key] = text

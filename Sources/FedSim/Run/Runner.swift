@@ -84,9 +84,6 @@ public struct Runner {
     do { aggregator = try AggregatorRegistry.shared.make(s.aggregator.name, options: s.aggregator.options) } catch {
       throw .invalid(field: "aggregator", value: s.aggregator.name, reason: error.description)
     }
-    do { try aggregator.validate(s.aggregationSetup) } catch {
-      throw .invalid(field: "aggregator.options.\(error.option)", value: error.value, reason: error.description)
-    }
     let decentralized = s.schedule.mode == .gossip || s.schedule.mode == .asynchronousGossip
     if decentralized != (aggregator.communication == .neighbours) && aggregator.communication != .none {
       throw .invalid(
@@ -158,6 +155,10 @@ public struct Runner {
     let decentralized = s.schedule.mode == .gossip || s.schedule.mode == .asynchronousGossip
     let varies = TopologyBuilder.varies(s.topology) && s.schedule.mode == .gossip
     let fixedGraph: Graph? = decentralized && !varies ? try TopologyBuilder.graph(s.topology, clients: s.clients, seed: s.seed) : nil
+    // ScenarioDecoder already asked the aggregator; a scenario changed since is asked again here.
+    do { try aggregator.validate(s.aggregationSetup(graph: fixedGraph)) } catch {
+      throw .invalid(field: "aggregator.options.\(error.option)", value: error.value, reason: error.description)
+    }
     let privacy = try PrivacyPlan.make(
       s.privacy, mechanism: aggregator.privacy, aggregator: s.aggregator.name, graph: fixedGraph, clients: s.clients,
       rounds: s.schedule.rounds, localSteps: learner.localSteps, batchSize: learner.batchSize,

@@ -1,4 +1,5 @@
 import Aggregation
+import Graphs
 import Learning
 import Randomness
 import Simulation
@@ -310,20 +311,14 @@ public struct OutputSection: Sendable, Equatable, Codable {
 }
 
 extension Scenario {
-  /// What the aggregator is told before the run (`Aggregator.validate`). Gossip degrees come
-  /// from the fixed graph when it can be built (nil for time-varying graphs).
-  public var aggregationSetup: AggregationSetup {
+  /// What the aggregator is told before the run (`Aggregator.validate`); gossip degrees come from
+  /// `graph`, the fixed graph the caller has already built (nil for time-varying graphs).
+  public func aggregationSetup(graph: Graph?) -> AggregationSetup {
     switch schedule.mode {
     case .synchronous: return AggregationSetup(clients: clients, schedule: .synchronousServer(clientsPerRound: schedule.clientsPerRound))
     case .bufferedAsynchronous: return AggregationSetup(clients: clients, schedule: .bufferedServer(bufferSize: schedule.bufferSize))
     case .gossip, .asynchronousGossip:
-      var degrees: ClosedRange<Int>? = nil
-      if !TopologyBuilder.varies(topology), clients <= 100_000,
-        let graph = try? TopologyBuilder.graph(topology, clients: clients, seed: seed)
-      {
-        degrees = graph.minDegree...graph.maxDegree
-      }
-      return AggregationSetup(clients: clients, schedule: .gossip(degrees: degrees))
+      return AggregationSetup(clients: clients, schedule: .gossip(degrees: graph.map { $0.minDegree...$0.maxDegree }))
     }
   }
 }

@@ -1,5 +1,6 @@
 import Aggregation
 import Foundation
+import Graphs
 import Learning
 import Simulation
 import Yams
@@ -112,8 +113,9 @@ public enum ScenarioDecoder {
     let decentralized = s.schedule.mode == .gossip || s.schedule.mode == .asynchronousGossip
     // Referenced files are read and graphs built now, so what a run would refuse is reported here
     // (a missing edge list, self-loops, ids out of range, a disconnected graph).
+    var graph: Graph? = nil
     if s.topology.kind == "edges" || (decentralized && s.clients <= 100_000) {
-      do { _ = try TopologyBuilder.graph(s.topology, clients: s.clients, seed: s.seed) } catch {
+      do { graph = try TopologyBuilder.graph(s.topology, clients: s.clients, seed: s.seed) } catch {
         if case .data(let message) = error {
           report(["topology.file", "topology.kind", "topology"], message)
         } else {
@@ -134,7 +136,9 @@ public enum ScenarioDecoder {
       report(["model.mixture"], "a mixture of experts is a language-model adapter: use task lora-lm")
     }
     guard let aggregator = try? AggregatorRegistry.shared.make(s.aggregator.name, options: s.aggregator.options) else { return }
-    do { try aggregator.validate(s.aggregationSetup) } catch {
+    // The graph built above is the run's when it does not change every round (as Runner decides).
+    let fixed = decentralized && !(TopologyBuilder.varies(s.topology) && s.schedule.mode == .gossip) ? graph : nil
+    do { try aggregator.validate(s.aggregationSetup(graph: fixed)) } catch {
       report(["aggregator.options.\(error.option)", "aggregator.options", "aggregator.name"], error.description)
     }
     if aggregator.communication != .none && decentralized != (aggregator.communication == .neighbours) {
