@@ -119,6 +119,17 @@ import Testing
     #expect(!labels.contains { $0.hasPrefix("1.5<") })
   }
 
+  /// JSONSerialization hands 0 and 1 over as values that are also Bools: they are numbers here.
+  @Test func summaryNumbersZeroAndOneAreRead() throws {
+    let folder = try CheckpointResumeTests.folder().appendingPathComponent("run")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    try #"{"failed_rounds": 0, "diverged": 1, "final_epsilon": 1.0, "rounds": 3, "name": "x", "status": "completed"}"#.write(
+      to: folder.appendingPathComponent("summary.json"), atomically: true, encoding: .utf8)
+    let run = RunData(directory: folder)
+    #expect(run.summary == ["failed_rounds": 0, "diverged": 1, "final_epsilon": 1, "rounds": 3])
+    #expect(run.labels == ["name": "x", "status": "completed"])
+  }
+
   @Test func ticksAreRoundNumbers() {
     #expect(Ticks.nice(0, 1) == [0, 0.2, 0.4, 0.6, 0.8, 1])
     #expect(Ticks.nice(2.1, 2.3).map(Ticks.label) == ["2.1", "2.15", "2.2", "2.25", "2.3"])
