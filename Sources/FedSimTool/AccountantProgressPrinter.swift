@@ -12,6 +12,10 @@ final class AccountantProgressPrinter: @unchecked Sendable {
   /// This machine's DGEMM rate (flop/s) on the BLAS threads in use, measured the first time a
   /// dense step starts (small graphs never pay for it).
   private lazy var rate = Self.measuredDGEMMRate()
+  /// Steps estimated below this many seconds are not announced; the scan reports this often.
+  let threshold: Double
+
+  init(threshold: Double = 2) { self.threshold = threshold }
   private var announced: Set<String> = []
   private var scanStart: Date?
   private var lastScanLine = Date()
@@ -22,9 +26,9 @@ final class AccountantProgressPrinter: @unchecked Sendable {
     switch event {
     case .stageStarted(let name, let order, let flops, let efficiency):
       // Below a GFLOP a step is over in well under 2 s on any machine: no need to measure.
-      guard flops >= 1e9 else { return }
+      guard flops >= 1e9 || threshold == 0 else { return }
       let seconds = flops / (rate * efficiency)
-      guard seconds >= 2 else { return }
+      guard seconds >= threshold else { return }
       announced.insert(name)
       write(
         String(
@@ -40,7 +44,7 @@ final class AccountantProgressPrinter: @unchecked Sendable {
         lastScanLine = now
       }
       let elapsed = now.timeIntervalSince(scanStart ?? now)
-      guard now.timeIntervalSince(lastScanLine) >= 2 || (done == total && elapsed >= 2) else { return }
+      guard now.timeIntervalSince(lastScanLine) >= threshold || (done == total && elapsed >= threshold) else { return }
       lastScanLine = now
       let remaining = elapsed / Double(done) * Double(total - done)
       write(

@@ -7,7 +7,8 @@ struct FedSimCommand: ParsableCommand {
     abstract: "Simulate federated and decentralized LoRA fine-tuning of on-device language models.",
     version: FedSimVersion.string,
     subcommands: [
-      RunCommand.self, SweepCommand.self, ReportCommand.self, ValidateCommand.self, PretrainCommand.self, FinetuneCommand.self, EvalCommand.self,
+      RunCommand.self, SweepCommand.self, ReportCommand.self, ValidateCommand.self, PretrainCommand.self, FinetuneCommand.self,
+      EvalCommand.self,
       BenchCommand.self,
       PrivacyCommand.self, DoctorCommand.self,
     ])

@@ -72,6 +72,10 @@ struct PrivacyGraphCommand: ParsableCommand {
       "BLAS threads for the dense factorisations of large graphs (the last digits of ε can differ between thread counts)."
   )
   var threads: Int = 1
+  @Option(
+    name: .customLong("progress-after"),
+    help: "Announce dense steps estimated to take at least this many seconds, and report the worst-curious scan this often.")
+  var progressAfter: Double = 2
   @Flag(
     help:
       "Print JSON: rho, epsilon, alpha_star, argmax, n_honest, ldp_bound, cdp_bound, connectivity_bound (plus example_level / calibration objects when asked for)."
@@ -83,6 +87,9 @@ struct PrivacyGraphCommand: ParsableCommand {
     guard delta > 0 && delta < 1 else { throw ValidationError("--delta must be in (0, 1), got \(delta)") }
     guard clip > 0 && clip.isFinite else { throw ValidationError("--clip must be positive, got \(clip)") }
     guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    guard progressAfter >= 0 && progressAfter.isFinite else {
+      throw ValidationError("--progress-after must be a number of seconds ≥ 0, got \(progressAfter)")
+    }
     if let sigmaCDP, !(sigmaCDP >= 0 && sigmaCDP.isFinite) {
       throw ValidationError("--sigma-cdp must be a finite number ≥ 0, got \(sigmaCDP)")
     }
@@ -131,7 +138,7 @@ struct PrivacyGraphCommand: ParsableCommand {
     let (topology, label) = try parseGraphSpec(graph)
     let adversary: CuriousUsers = worstCurious ? .worstSingle : .users(try parseCurious(curious))
     BLAS.threads = threads
-    let printer = AccountantProgressPrinter()
+    let printer = AccountantProgressPrinter(threshold: progressAfter)
     let accountant = SecLDPAccountant(graph: topology, progress: { printer.handle($0) })
 
     var report: [(String, String)] = [
