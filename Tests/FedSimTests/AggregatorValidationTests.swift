@@ -8,7 +8,7 @@ import Testing
 @Suite struct AggregatorValidationTests {
   /// Needs at least `k` replies per aggregation.
   struct NeedsReplies: Aggregator {
-    static let name = "needs-replies-test"
+    static let name = "zz-test-needs-replies"
     let k: Int
     init(options: AggregatorOptions) throws(AggregatorError) { k = try options.requiredInt("k", in: 1...1000) }
     var communication: Communication { .server }
@@ -24,7 +24,7 @@ import Testing
     clients: 8
     data: {source: {kind: decor-quadratic, dimension: 4}}
     schedule: {mode: sync, rounds: 2, clients_per_round: 4, local_steps: 1, batch_size: 5, optimizer: {name: sgd}, lr: 0.05}
-    aggregator: {name: needs-replies-test, options: {k: 6}}
+    aggregator: {name: zz-test-needs-replies, options: {k: 6}}
     """
 
   @Test func theScenarioIsCheckedAgainstTheAggregator() throws {
@@ -33,7 +33,7 @@ import Testing
       try ScenarioDecoder.decode(Self.text, file: "needs.yaml")
     } throws: { error in
       "\(error)".contains(
-        "needs.yaml:6:53: aggregator.options.k: aggregator needs-replies-test: k = 6, expected at most 4, the replies a round holds")
+        "needs.yaml:6:56: aggregator.options.k: aggregator zz-test-needs-replies: k = 6, expected at most 4, the replies a round holds")
     }
     // Enough replies per round: valid.
     _ = try ScenarioDecoder.decode(Self.text, file: "needs.yaml", overrides: ["schedule.clients_per_round=6"])
@@ -47,7 +47,7 @@ import Testing
 
   /// The plain mean that records its number of replies and warns on the first round.
   struct RecordingMean: Aggregator {
-    static let name = "recording-mean-test"
+    static let name = "zz-test-recording-mean"
     init(options: AggregatorOptions) throws(AggregatorError) {}
     var communication: Communication { .server }
     mutating func aggregate(_ contributions: [Contribution], global: inout [Float], context: AggregationContext) {
@@ -59,12 +59,12 @@ import Testing
 
   @Test func aggregationsRecordNumbersAndWarnings() throws {
     AggregatorRegistry.shared.register(RecordingMean.self)
-    let text = Self.text.replacingOccurrences(of: "{name: needs-replies-test, options: {k: 6}}", with: "{name: recording-mean-test}")
+    let text = Self.text.replacingOccurrences(of: "{name: zz-test-needs-replies, options: {k: 6}}", with: "{name: zz-test-recording-mean}")
     let out = try CheckpointResumeTests.folder().appendingPathComponent("recording")
     var log: [String] = []
     _ = try CheckpointResumeTests.runner(text, [], out: out).run(log: { log.append($0) }, progress: { _ in })
     let metrics = try String(contentsOf: out.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
     #expect(metrics.components(separatedBy: "\"aggregator.replies\": 4.0").count - 1 == 2)
-    #expect(log.contains("aggregator recording-mean-test, round 1: first round"), "\(log)")
+    #expect(log.contains("aggregator zz-test-recording-mean, round 1: first round"), "\(log)")
   }
 }
