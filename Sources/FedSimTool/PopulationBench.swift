@@ -1,6 +1,7 @@
 import ArgumentParser
 import FedSim
 import Foundation
+import Learning
 
 /// A large registered population through `fedsim run`'s own path: the B1 workload (linear
 /// regression, 32 training examples × 100 features per client, 5 local full-batch GD steps,
@@ -22,6 +23,7 @@ struct PopulationBench: ParsableCommand {
   }
 
   func run() throws {
+    BLAS.threads = 1  // as `fedsim run`: parallelism comes from the worker pool
     let text = """
       name: population-bench
       task: linear-regression

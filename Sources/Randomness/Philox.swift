@@ -37,4 +37,32 @@ public struct Philox4x32: Sendable, Hashable {
     }
     return c
   }
+
+  /// The blocks of eight consecutive counters (word 0 = c, c+1, …, c+7; the other words as
+  /// given), lane j of each result holding word 0…3 of counter c + j: the same values as eight
+  /// calls of `block`, several times faster because the eight multiply chains are independent.
+  @inlinable
+  public func blocks8(_ counter: (UInt32, UInt32, UInt32, UInt32)) -> (SIMD8<UInt32>, SIMD8<UInt32>, SIMD8<UInt32>, SIMD8<UInt32>) {
+    var c0 = SIMD8<UInt32>(repeating: counter.0) &+ SIMD8<UInt32>(0, 1, 2, 3, 4, 5, 6, 7)
+    var c1 = SIMD8<UInt32>(repeating: counter.1)
+    var c2 = SIMD8<UInt32>(repeating: counter.2)
+    var c3 = SIMD8<UInt32>(repeating: counter.3)
+    var k = key
+    let m0 = SIMD8<UInt64>(repeating: 0xD251_1F53), m1 = SIMD8<UInt64>(repeating: 0xCD9E_8D57)
+    for round in 0..<10 {
+      if round > 0 {
+        k.0 &+= 0x9E37_79B9
+        k.1 &+= 0xBB67_AE85
+      }
+      let p0 = m0 &* SIMD8<UInt64>(truncatingIfNeeded: c0)
+      let p1 = m1 &* SIMD8<UInt64>(truncatingIfNeeded: c2)
+      let next0 = SIMD8<UInt32>(truncatingIfNeeded: p1 &>> 32) ^ c1 ^ SIMD8(repeating: k.0)
+      let next2 = SIMD8<UInt32>(truncatingIfNeeded: p0 &>> 32) ^ c3 ^ SIMD8(repeating: k.1)
+      c1 = SIMD8<UInt32>(truncatingIfNeeded: p1)
+      c3 = SIMD8<UInt32>(truncatingIfNeeded: p0)
+      c0 = next0
+      c2 = next2
+    }
+    return (c0, c1, c2, c3)
+  }
 }

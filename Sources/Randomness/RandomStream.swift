@@ -150,6 +150,7 @@ public struct RandomStream: Sendable {
 #endif
 
 @usableFromInline func _log(_ x: Double) -> Double { log(x) }
+@usableFromInline func _exp(_ x: Double) -> Double { exp(x) }
 @usableFromInline func _sin(_ x: Double) -> Double { sin(x) }
 @usableFromInline func _cos(_ x: Double) -> Double { cos(x) }
 /// (sin x, cos x) in one call where the C library has `sincos` (glibc: the same results as

@@ -159,3 +159,15 @@ import Testing
     for (a, b) in zip(batch.model, streaming.inner.model) { #expect(abs(a - b) < 1e-12) }
   }
 }
+
+@Suite struct LocalWorkBatchTests {
+  /// Four jobs per worker until a report's size is known; then as many reports as fit 64 MB,
+  /// between four and 64 jobs per worker.
+  @Test func batchesGrowForSmallReports() {
+    #expect(ServerSimulation<MeanTask>.batchSize(workers: 2, reportBytes: nil) == 8)
+    #expect(ServerSimulation<MeanTask>.batchSize(workers: 2, reportBytes: 400) == 128)
+    #expect(ServerSimulation<MeanTask>.batchSize(workers: 2, reportBytes: 1 << 20) == 64)
+    #expect(ServerSimulation<MeanTask>.batchSize(workers: 2, reportBytes: 100 << 20) == 8)
+    #expect(ServerSimulation<MeanTask>.batchSize(workers: 1, reportBytes: 0) == 64)
+  }
+}

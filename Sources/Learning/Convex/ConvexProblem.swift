@@ -37,7 +37,8 @@ public struct ConvexProblem: Sendable {
   /// f(x): the reduced per-example losses plus (λ/2)‖x‖².
   public func value(_ x: [Double]) -> Double {
     var total = 0.0
-    for k in 0..<examples { total += exampleLoss(x, k) }
+    let z = margins(x, rows: nil)
+    for k in 0..<examples { total += exampleLoss(margin: z[k], k) }
     if reduction == .mean { total /= Double(examples) }
     return total + l2 / 2 * x.reduce(0) { $0 + $1 * $1 }
   }
@@ -48,8 +49,45 @@ public struct ConvexProblem: Sendable {
     return dot
   }
 
-  func exampleLoss(_ x: [Double], _ k: Int) -> Double {
-    let z = margin(x, k)
+  /// x·a_k for the given rows (every row for nil): four rows side by side, each sum in the order
+  /// of `margin` (the same values, four independent addition chains instead of one).
+  func margins(_ x: [Double], rows: [Int]?) -> [Double] {
+    let count = rows?.count ?? examples, d = dimension
+    var result = [Double](repeating: 0, count: count)
+    features.withUnsafeBufferPointer { f in
+      x.withUnsafeBufferPointer { x in
+        result.withUnsafeMutableBufferPointer { z in
+          func row(_ i: Int) -> UnsafePointer<Double> { f.baseAddress! + (rows?[i] ?? i) * d }
+          var i = 0
+          while i + 4 <= count {
+            let a0 = row(i), a1 = row(i + 1), a2 = row(i + 2), a3 = row(i + 3)
+            var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+            for j in 0..<d {
+              let xj = x[j]
+              s0 += a0[j] * xj
+              s1 += a1[j] * xj
+              s2 += a2[j] * xj
+              s3 += a3[j] * xj
+            }
+            (z[i], z[i + 1], z[i + 2], z[i + 3]) = (s0, s1, s2, s3)
+            i += 4
+          }
+          while i < count {
+            let a = row(i)
+            var sum = 0.0
+            for j in 0..<d { sum += a[j] * x[j] }
+            z[i] = sum
+            i += 1
+          }
+        }
+      }
+    }
+    return result
+  }
+
+  func exampleLoss(_ x: [Double], _ k: Int) -> Double { exampleLoss(margin: margin(x, k), k) }
+
+  func exampleLoss(margin z: Double, _ k: Int) -> Double {
     switch loss {
     case .squared: return 0.5 * (z - targets[k]) * (z - targets[k])
     case .logistic:
@@ -59,8 +97,9 @@ public struct ConvexProblem: Sendable {
   }
 
   /// d loss_k / d margin.
-  func slope(_ x: [Double], _ k: Int) -> Double {
-    let z = margin(x, k)
+  func slope(_ x: [Double], _ k: Int) -> Double { slope(margin: margin(x, k), k) }
+
+  func slope(margin z: Double, _ k: Int) -> Double {
     switch loss {
     case .squared: return z - targets[k]
     case .logistic: return 1 / (1 + Foundation.exp(-z)) - targets[k]
@@ -71,12 +110,19 @@ public struct ConvexProblem: Sendable {
   /// (a mean over the batch when the reduction is a mean; the sum scaled to the full set otherwise).
   public func gradient(_ x: [Double], batch: [Int]? = nil) -> [Double] {
     var g = [Double](repeating: 0, count: dimension)
-    let rows = batch ?? Array(0..<examples)
-    for k in rows {
-      let s = slope(x, k)
-      for j in 0..<dimension { g[j] += s * features[k * dimension + j] }
+    let z = margins(x, rows: batch)
+    let count = z.count, d = dimension
+    features.withUnsafeBufferPointer { f in
+      g.withUnsafeMutableBufferPointer { g in
+        // Row after row, as one sum per coordinate would: the slopes do not depend on g.
+        for i in 0..<count {
+          let k = batch?[i] ?? i
+          let s = slope(margin: z[i], k), a = f.baseAddress! + k * d
+          for j in 0..<d { g[j] += s * a[j] }
+        }
+      }
     }
-    let scale = reduction == .mean ? 1 / Double(rows.count) : Double(examples) / Double(rows.count)
+    let scale = reduction == .mean ? 1 / Double(count) : Double(examples) / Double(count)
     for j in 0..<dimension { g[j] = g[j] * scale + l2 * x[j] }
     return g
   }
@@ -112,52 +158,95 @@ public struct ConvexProblem: Sendable {
     return ConvexProblem(features: features, targets: targets, dimension: d, loss: .squared, reduction: .sum)
   }
 
-  /// Linear regression with concept shift: x ~ N(0, I), y = x·(w* + h·u_i) + σ·ε with w* ~ N(0, I)
-  /// shared by all clients and u_i ~ N(0, I) the client's own shift.
-  public static func linearSynthetic(
-    client: Int, examples: Int, dimension d: Int, noise: Double, heterogeneity h: Double, seed: UInt64
-  ) -> ConvexProblem {
+  /// w* of the linear and logistic synthetic tasks, shared by every client of a seed.
+  public static func syntheticTruth(dimension d: Int, seed: UInt64) -> [Double] {
     var shared = RandomStream(seed: seed, purpose: .data, client: 0xFFFF_FFFF)
-    let truth = (0..<d).map { _ in shared.nextGaussian() }
+    return normals(d, from: &shared)
+  }
+
+  /// Linear regression with concept shift: x ~ N(0, I), y = x·(w* + h·u_i) + σ·ε with w* ~ N(0, I)
+  /// shared by all clients (`syntheticTruth`) and u_i ~ N(0, I) the client's own shift.
+  ///
+  /// Example k of client i is drawn from its own stream (client i, round 1, step k), so any range
+  /// of examples is generated without the others — the same values either way.
+  public static func linearSynthetic(
+    client: Int, rows: Range<Int>, dimension d: Int, noise: Double, heterogeneity h: Double, seed: UInt64, truth: [Double]
+  ) -> ConvexProblem {
     var stream = RandomStream(seed: seed, purpose: .data, client: UInt32(truncatingIfNeeded: client))
-    let weights = truth.map { $0 + h * stream.nextGaussian() }
-    var features = [Double](repeating: 0, count: examples * d)
-    var targets = [Double](repeating: 0, count: examples)
+    let shift = normals(d, from: &stream)
+    let weights = (0..<d).map { truth[$0] + h * shift[$0] }
+    var features = [Double](repeating: 0, count: rows.count * d)
+    var targets = [Double](repeating: 0, count: rows.count)
+    var draws = [Double](repeating: 0, count: d + 1)
     features.withUnsafeMutableBufferPointer { x in
-      weights.withUnsafeBufferPointer { w in
-        for k in 0..<examples {
-          // The example's d features, then its noise: the order of one draw at a time.
-          let row = x.baseAddress! + k * d
-          stream.fillGaussians(row, count: d)
+      draws.withUnsafeMutableBufferPointer { draw in
+        for (k, example) in rows.enumerated() {
+          // The example's d features, then its noise.
+          var row = exampleStream(client: client, example: example, seed: seed)
+          row.fillNormals(draw.baseAddress!, count: d + 1)
           var dot = 0.0
-          for j in 0..<d { dot += row[j] * w[j] }
-          targets[k] = dot + noise * stream.nextGaussian()
+          for j in 0..<d {
+            x[k * d + j] = draw[j]
+            dot += draw[j] * weights[j]
+          }
+          targets[k] = dot + noise * draw[d]
         }
       }
     }
     return ConvexProblem(features: features, targets: targets, dimension: d, loss: .squared)
   }
 
+  /// `linearSynthetic` over examples 0..<examples.
+  public static func linearSynthetic(
+    client: Int, examples: Int, dimension d: Int, noise: Double, heterogeneity h: Double, seed: UInt64
+  ) -> ConvexProblem {
+    linearSynthetic(
+      client: client, rows: 0..<examples, dimension: d, noise: noise, heterogeneity: h, seed: seed,
+      truth: syntheticTruth(dimension: d, seed: seed))
+  }
+
   /// Logistic regression with covariate shift: x ~ N(μ_i, I) with μ_i ~ N(0, h² I), labels
-  /// y ~ Bernoulli(σ(x·w*)) with w* ~ N(0, I) shared by all clients, plus (λ/2)‖x‖².
+  /// y ~ Bernoulli(σ(x·w*)) with w* ~ N(0, I) shared by all clients (`syntheticTruth`), plus
+  /// (λ/2)‖x‖². Example k is drawn from its own stream, as in `linearSynthetic`.
+  public static func logisticSynthetic(
+    client: Int, rows: Range<Int>, dimension d: Int, heterogeneity h: Double, l2: Double, seed: UInt64, truth: [Double]
+  ) -> ConvexProblem {
+    var stream = RandomStream(seed: seed, purpose: .data, client: UInt32(truncatingIfNeeded: client))
+    let center = normals(d, from: &stream).map { h * $0 }
+    var features = [Double](repeating: 0, count: rows.count * d)
+    var targets = [Double](repeating: 0, count: rows.count)
+    features.withUnsafeMutableBufferPointer { x in
+      for (k, example) in rows.enumerated() {
+        var row = exampleStream(client: client, example: example, seed: seed)
+        row.fillNormals(x.baseAddress! + k * d, count: d)
+        var dot = 0.0
+        for j in 0..<d {
+          x[k * d + j] += center[j]
+          dot += x[k * d + j] * truth[j]
+        }
+        targets[k] = row.nextDouble() < 1 / (1 + Foundation.exp(-dot)) ? 1 : 0
+      }
+    }
+    return ConvexProblem(features: features, targets: targets, dimension: d, loss: .logistic, l2: l2)
+  }
+
+  /// `logisticSynthetic` over examples 0..<examples.
   public static func logisticSynthetic(
     client: Int, examples: Int, dimension d: Int, heterogeneity h: Double, l2: Double, seed: UInt64
   ) -> ConvexProblem {
-    var shared = RandomStream(seed: seed, purpose: .data, client: 0xFFFF_FFFF)
-    let truth = (0..<d).map { _ in shared.nextGaussian() }
-    var stream = RandomStream(seed: seed, purpose: .data, client: UInt32(truncatingIfNeeded: client))
-    let center = (0..<d).map { _ in h * stream.nextGaussian() }
-    var features = [Double](repeating: 0, count: examples * d)
-    var targets = [Double](repeating: 0, count: examples)
-    for k in 0..<examples {
-      var dot = 0.0
-      for j in 0..<d {
-        features[k * d + j] = center[j] + stream.nextGaussian()
-        dot += features[k * d + j] * truth[j]
-      }
-      targets[k] = stream.nextDouble() < 1 / (1 + Foundation.exp(-dot)) ? 1 : 0
-    }
-    return ConvexProblem(features: features, targets: targets, dimension: d, loss: .logistic, l2: l2)
+    logisticSynthetic(
+      client: client, rows: 0..<examples, dimension: d, heterogeneity: h, l2: l2, seed: seed,
+      truth: syntheticTruth(dimension: d, seed: seed))
+  }
+
+  static func exampleStream(client: Int, example: Int, seed: UInt64) -> RandomStream {
+    RandomStream(seed: seed, purpose: .data, client: UInt32(truncatingIfNeeded: client), round: 1, step: UInt32(truncatingIfNeeded: example))
+  }
+
+  static func normals(_ count: Int, from stream: inout RandomStream) -> [Double] {
+    var values = [Double](repeating: 0, count: count)
+    values.withUnsafeMutableBufferPointer { stream.fillNormals($0.baseAddress!, count: count) }
+    return values
   }
 }
 

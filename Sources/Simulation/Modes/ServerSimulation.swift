@@ -66,6 +66,8 @@ public final class ServerSimulation<Task: FederatedTask> {
   /// the last sort (a round adds all its jobs at once and then runs them a batch at a time).
   var pending: [Job] = []
   var pendingSorted = true
+  /// Bytes of one report's message, measured on the first batch: sizes the next batches.
+  var reportBytes: Int?
   var jobCounter = 0
   var results: [Key: LocalReport<Task.Message>] = [:]
   var uploads: [Key: LocalReport<Task.Message>] = [:]
@@ -267,7 +269,7 @@ public final class ServerSimulation<Task: FederatedTask> {
       pending.sort { ($0.done, $0.order) < ($1.done, $1.order) }
       pendingSorted = true
     }
-    let batch = min(pending.count, max(4, 4 * settings.workers))
+    let batch = min(pending.count, Self.batchSize(workers: settings.workers, reportBytes: reportBytes))
     let jobs = Array(pending.prefix(batch))
     pending.removeFirst(batch)
     let task = self.task
@@ -276,10 +278,21 @@ public final class ServerSimulation<Task: FederatedTask> {
       let report = task.localWork(client: job.client, state: &state, received: job.message, round: job.key, worker: worker)
       return (state, report)
     }
+    if reportBytes == nil, let first = outputs.first { reportBytes = task.serializedBytes(of: first.1.message) }
     for (job, (state, report)) in zip(jobs, outputs) {
       states[job.client] = state
       results[Key(client: job.client, key: job.key)] = report
     }
+  }
+
+  /// Jobs run per call of the worker pool: four per worker while the report size is unknown
+  /// (adapters can be megabytes), then as many as fit 64 MB of reports, up to 64 per worker —
+  /// small reports (convex tasks) would otherwise spend more time dispatching batches than
+  /// working. The batch size never changes results: every job is a pure function of its inputs.
+  static func batchSize(workers: Int, reportBytes: Int?) -> Int {
+    let smallest = max(4, 4 * workers)
+    guard let reportBytes else { return smallest }
+    return max(smallest, min(64 * workers, (64 << 20) / max(1, reportBytes)))
   }
 
   func receive(_ client: ClientID, _ key: Int) {

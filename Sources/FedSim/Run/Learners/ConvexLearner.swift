@@ -36,7 +36,7 @@ final class ConvexLearner: LocalLearner, @unchecked Sendable {
     self.seed = seed
     initialValues = [Float](repeating: Float(initialValue), count: population.dimension)
     let population = self.population
-    optimum = clients <= Self.optimumLimit ? ConvexProblem.optimum(count: clients) { population.splits($0).train } : nil
+    optimum = clients <= Self.optimumLimit ? ConvexProblem.optimum(count: clients) { population.problem($0, .train) } : nil
     learningRateSchedule =
       LearningRateSchedule.named(
         schedule.learningRateSchedule, peak: schedule.learningRate, warmupSteps: schedule.warmupSteps,
@@ -86,7 +86,7 @@ final class ConvexLearner: LocalLearner, @unchecked Sendable {
   func train(
     client: Int, state: ConvexClient, round: Int, worker: Int, anchor: [Float]?, proximal: Double, privacy: ExampleLevelPrivacy?
   ) -> [String: Double] {
-    let problem = population.splits(client).train
+    let problem = population.problem(client, .train)
     let lossBefore = problem.value(state.x)
     for step in 0..<schedule.localSteps {
       let rows = batch(client: client, round: round, step: step)
@@ -131,14 +131,13 @@ final class ConvexLearner: LocalLearner, @unchecked Sendable {
   var requiredMemoryBytes: Double { Double(initialValues.count * 8 * 3) }
 
   func evaluate(values: [Float], client: Int, split: String) -> ClientEvaluation {
-    let splits = population.splits(client)
-    let problem = split == "train" ? splits.train : split == "test" ? splits.test : splits.validation
+    let problem = population.problem(client, split == "train" ? .train : split == "test" ? .test : .validation)
     let x = values.map(Double.init)
     return ClientEvaluation(loss: problem.value(x), count: problem.examples, accuracy: problem.accuracy(x), perplexity: nil)
   }
 
   func validationLoss(values: [Float], receiver: Int) -> Double {
-    population.splits(receiver).validation.value(values.map(Double.init))
+    population.problem(receiver, .validation).value(values.map(Double.init))
   }
 
   func predictions(values: [Float], request: EvidenceRequest, worker: Int) -> Predictions? { nil }

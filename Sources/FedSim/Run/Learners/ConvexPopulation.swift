@@ -1,11 +1,9 @@
 import Foundation
 import Learning
 
-/// One client's convex objectives on its three splits.
-struct ConvexSplits: Sendable {
-  let train: ConvexProblem
-  let validation: ConvexProblem
-  let test: ConvexProblem
+/// The three splits of a client's data.
+enum ConvexSplit: Int, Sendable, Hashable {
+  case train, validation, test
 }
 
 /// Every client's data of a convex task, generated from the client's own counter-based random
@@ -22,8 +20,15 @@ final class ConvexPopulation: @unchecked Sendable {
   /// Clients whose splits are kept; others are generated again when needed.
   let capacity: Int
   private let lock = NSLock()
-  private var cache: [Int: ConvexSplits] = [:]
-  private var order: [Int] = []
+  private var cache: [Key: ConvexProblem] = [:]
+  private var order: [Key] = []
+  /// w* of the linear and logistic sources (computed once, not per client).
+  private let truth: [Double]
+
+  struct Key: Hashable {
+    let client: Int
+    let split: ConvexSplit
+  }
   private var oldest = 0
 
   /// `eager` generates every client now and keeps them all (what FedSim did before; tests use it
@@ -33,7 +38,8 @@ final class ConvexPopulation: @unchecked Sendable {
     self.data = data
     self.clients = clients
     self.seed = seed
-    // About 64 MB of clients' data (features and targets, 8 bytes each).
+    // About 64 MB of clients' data (features and targets, 8 bytes each; a split counted as a
+    // whole client, an overestimate).
     let m: Int
     switch source {
     case .decorQuadratic(let d, _): m = d
@@ -41,8 +47,16 @@ final class ConvexPopulation: @unchecked Sendable {
     default: m = 1
     }
     let perClient = max(1, 8 * m * (Self.dimension(of: source) + 1))
-    self.capacity = eager ? clients : max(64, cacheBytes / perClient)
-    if eager { for client in 0..<clients { _ = splits(client) } }
+    self.capacity = eager ? 3 * clients : max(64, cacheBytes / perClient)
+    switch source {
+    case .linear(let d, _, _, _), .logistic(let d, _, _, _): truth = ConvexProblem.syntheticTruth(dimension: d, seed: seed)
+    default: truth = []
+    }
+    if eager {
+      for client in 0..<clients {
+        for split in [ConvexSplit.train, .validation, .test] { _ = problem(client, split) }
+      }
+    }
   }
 
   /// Examples of each split of a client, from the scenario alone.
@@ -78,60 +92,61 @@ final class ConvexPopulation: @unchecked Sendable {
     return (train, min(m - train, Int((Double(m) * data.validationFraction).rounded())))
   }
 
-  /// The client's splits, from the cache or generated now.
-  func splits(_ client: Int) -> ConvexSplits {
+  /// The objective of one split of a client, from the cache or generated now (only that split's
+  /// examples: each example has its own stream).
+  func problem(_ client: Int, _ split: ConvexSplit) -> ConvexProblem {
+    let key = Key(client: client, split: split)
     lock.lock()
-    if let hit = cache[client] {
+    if let hit = cache[key] {
       lock.unlock()
       return hit
     }
     lock.unlock()
-    let made = generate(client)
+    let made = generate(client, split)
     lock.lock()
     defer { lock.unlock() }
-    if cache[client] == nil {
-      cache[client] = made
+    if cache[key] == nil {
+      cache[key] = made
       if order.count < capacity {
-        order.append(client)
+        order.append(key)
       } else {
         // First in, first out: regenerating is exact, so which one goes only costs time.
         cache[order[oldest]] = nil
-        order[oldest] = client
+        order[oldest] = key
         oldest = (oldest + 1) % capacity
       }
     }
     return made
   }
 
-  func generate(_ client: Int) -> ConvexSplits {
-    switch source {
-    case .decorQuadratic(let dimension, let zeta):
-      // The user's whole objective: evaluated on the data it trains on.
-      let problem = ConvexProblem.decorQuadratic(client: client, clients: clients, dimension: dimension, zeta: zeta, seed: seed)
-      return ConvexSplits(train: problem, validation: problem, test: problem)
-    case .linear(let dimension, let examples, let noise, let heterogeneity):
-      return split(
-        .linearSynthetic(client: client, examples: examples, dimension: dimension, noise: noise, heterogeneity: heterogeneity, seed: seed))
-    case .logistic(let dimension, let examples, let heterogeneity, let l2):
-      return split(
-        .logisticSynthetic(client: client, examples: examples, dimension: dimension, heterogeneity: heterogeneity, l2: l2, seed: seed))
-    default:
-      preconditionFailure("convex populations are built for convex sources only (checked when the run starts)")
+  /// The examples of a split: consecutive ranges in the data section's proportions; an empty
+  /// validation range falls back to the training examples, an empty test range to validation.
+  func rows(_ client: Int, _ split: ConvexSplit, examples m: Int) -> Range<Int> {
+    let (train, validation) = Self.boundaries(m, data)
+    let trainRows = 0..<train
+    let validationRows = validation > 0 ? train..<(train + validation) : trainRows
+    switch split {
+    case .train: return trainRows
+    case .validation: return validationRows
+    case .test: return train + validation < m ? (train + validation)..<m : validationRows
     }
   }
 
-  func split(_ problem: ConvexProblem) -> ConvexSplits {
-    let d = problem.dimension
-    let raw = Self.boundaries(problem.examples, data)
-    func slice(_ range: Range<Int>) -> ConvexProblem {
-      ConvexProblem(
-        features: Array(problem.features[(range.lowerBound * d)..<(range.upperBound * d)]), targets: Array(problem.targets[range]),
-        dimension: d, loss: problem.loss, reduction: problem.reduction, l2: problem.l2)
+  func generate(_ client: Int, _ split: ConvexSplit) -> ConvexProblem {
+    switch source {
+    case .decorQuadratic(let dimension, let zeta):
+      // The user's whole objective: evaluated on the data it trains on.
+      return ConvexProblem.decorQuadratic(client: client, clients: clients, dimension: dimension, zeta: zeta, seed: seed)
+    case .linear(let dimension, let examples, let noise, let heterogeneity):
+      return .linearSynthetic(
+        client: client, rows: rows(client, split, examples: examples), dimension: dimension, noise: noise, heterogeneity: heterogeneity,
+        seed: seed, truth: truth)
+    case .logistic(let dimension, let examples, let heterogeneity, let l2):
+      return .logisticSynthetic(
+        client: client, rows: rows(client, split, examples: examples), dimension: dimension, heterogeneity: heterogeneity, l2: l2,
+        seed: seed, truth: truth)
+    default:
+      preconditionFailure("convex populations are built for convex sources only (checked when the run starts)")
     }
-    let train = slice(0..<raw.train)
-    let validation = raw.validation > 0 ? slice(raw.train..<(raw.train + raw.validation)) : train
-    let testStart = raw.train + raw.validation
-    let test = testStart < problem.examples ? slice(testStart..<problem.examples) : validation
-    return ConvexSplits(train: train, validation: validation, test: test)
   }
 }

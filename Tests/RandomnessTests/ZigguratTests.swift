@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+
+@testable import Randomness
+
+@Suite struct ZigguratTests {
+  /// Eight blocks side by side are the eight blocks one at a time, including across the
+  /// wrap-around of the block counter.
+  @Test func blocks8EqualsEightBlocks() {
+    let generator = Philox4x32(key: (0xDEAD_BEEF, 0x0123_4567))
+    for start: UInt32 in [0, 5, 0xFFFF_FFFC] {
+      let counter: (UInt32, UInt32, UInt32, UInt32) = (start, 7, 11, 13)
+      let (w0, w1, w2, w3) = generator.blocks8(counter)
+      for lane in 0..<8 {
+        let one = generator.block((start &+ UInt32(lane), 7, 11, 13))
+        #expect([w0[lane], w1[lane], w2[lane], w3[lane]] == [one.0, one.1, one.2, one.3], "start \(start), lane \(lane)")
+      }
+    }
+  }
+
+  /// The buffered words are `nextUInt64`'s words, in order, over several refills.
+  @Test func wordBufferEqualsNextUInt64() {
+    var stream = RandomStream(seed: 4, purpose: .data, client: 2)
+    withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 32) { storage in
+      var words = WordBuffer(generator: stream.generator, counter: stream.counter, storage: storage.baseAddress!, capacity: 32)
+      for k in 0..<100 {
+        let expected = stream.nextUInt64()
+        #expect(words.next() == expected, "word \(k)")
+      }
+      // 100 words = 50 blocks: the next block is the 51st.
+      #expect(words.nextBlock == 50)
+    }
+  }
+
+  /// Kolmogorov–Smirnov against Φ on 200,000 draws (critical value at α = 0.001: 1.95/√n), the
+  /// first four moments, and the tail beyond r (drawn by its own path) at its probability.
+  @Test func drawsAreStandardNormal() {
+    let n = 200_000
+    var stream = RandomStream(seed: 12, purpose: .data)
+    var draws = [Double](repeating: .nan, count: n)
+    draws.withUnsafeMutableBufferPointer { stream.fillNormals($0.baseAddress!, count: n) }
+    #expect(draws.allSatisfy { $0.isFinite })
+    let sorted = draws.sorted()
+    var statistic = 0.0
+    for (i, x) in sorted.enumerated() {
+      let cdf = 0.5 * erfc(-x / 2.0.squareRoot())
+      statistic = max(statistic, abs(cdf - Double(i) / Double(n)), abs(cdf - Double(i + 1) / Double(n)))
+    }
+    #expect(statistic < 1.95 / Double(n).squareRoot(), "KS statistic \(statistic)")
+    let mean = draws.reduce(0, +) / Double(n)
+    let variance = draws.reduce(0) { $0 + $1 * $1 } / Double(n)
+    let skew = draws.reduce(0) { $0 + $1 * $1 * $1 } / Double(n)
+    let kurtosis = draws.reduce(0) { $0 + $1 * $1 * $1 * $1 } / Double(n)
+    // Standard errors: 1/√n, √(2/n), √(15/n), √(96/n); bounds at about 5 of them.
+    #expect(abs(mean) < 0.012 && abs(variance - 1) < 0.016 && abs(skew) < 0.045 && abs(kurtosis - 3) < 0.11)
+    // P(|Z| > r) = 2.58e-4: ~52 draws expected; Poisson bounds at about 4.5 σ.
+    let tail = draws.filter { abs($0) > ZigguratTables.r }.count
+    #expect((20...90).contains(tail), "tail draws \(tail)")
+    // Both signs in the tail (the sign is applied after the tail path).
+    #expect(draws.contains { $0 < -ZigguratTables.r } && draws.contains { $0 > ZigguratTables.r })
+  }
+
+  /// The wedges (layers' outer parts) follow the density: the fraction of draws in
+  /// [x_{i+1}, x_i] of a few layers matches Φ.
+  @Test func wedgesFollowTheDensity() {
+    let n = 400_000
+    var stream = RandomStream(seed: 3, purpose: .data)
+    var draws = [Double](repeating: .nan, count: n)
+    draws.withUnsafeMutableBufferPointer { stream.fillNormals($0.baseAddress!, count: n) }
+    let x = (0..<256).map { ZigguratTables.shared.scale[$0] * 0x1p52 }
+    for layer in [1, 2, 40, 128, 254] {
+      let (low, high) = (x[layer + 1], x[layer])
+      let observed = Double(draws.filter { abs($0) >= low && abs($0) < high }.count) / Double(n)
+      let expected = erfc(low / 2.0.squareRoot()) - erfc(high / 2.0.squareRoot())
+      let sigma = (expected * (1 - expected) / Double(n)).squareRoot()
+      #expect(abs(observed - expected) < 5 * sigma + 1e-6, "layer \(layer): \(observed) vs \(expected)")
+    }
+  }
+
+  /// Same stream, same draws; the stream continues at the block after the last one read, and
+  /// whatever it had buffered is dropped.
+  @Test func fillNormalsIsDeterministicAndAdvancesTheStream() {
+    var a = RandomStream(seed: 5, purpose: .data, client: 1)
+    var b = a
+    _ = b.nextUInt32()  // buffered words: dropped by fillNormals
+    var first = [Double](repeating: 0, count: 101), second = first
+    first.withUnsafeMutableBufferPointer { a.fillNormals($0.baseAddress!, count: 101) }
+    second.withUnsafeMutableBufferPointer { b.fillNormals($0.baseAddress!, count: 101) }
+    // b's first block was taken by nextUInt32: its draws start one block later.
+    #expect(first != second)
+    var c = RandomStream(seed: 5, purpose: .data, client: 1)
+    var third = [Double](repeating: 0, count: 101)
+    third.withUnsafeMutableBufferPointer { c.fillNormals($0.baseAddress!, count: 101) }
+    #expect(third == first)
+    #expect(c.nextUInt64() == a.nextUInt64())
+    // At least one word per draw: 101 draws read at least 51 blocks.
+    #expect(a.counter.0 >= 51)
+    var empty = RandomStream(seed: 5, purpose: .data, client: 1)
+    empty.fillNormals(UnsafeMutablePointer<Double>(bitPattern: 8)!, count: 0)
+    #expect(empty.counter.0 == 0)
+  }
+}
