@@ -1,4 +1,5 @@
 import Foundation
+import Learning
 import Testing
 
 @testable import FedSim
@@ -62,9 +63,14 @@ import Testing
 
   @Test func badAdversarySectionsAreLocated() {
     #expect {
-      try ScenarioDecoder.decode(Self.scenario + "\nadversaries: {attack: label-flip}\n", file: "adv.yaml")
+      try ScenarioDecoder.decode(Self.scenario + "\nadversaries: {attack: label-flip, scale: 2}\n", file: "adv.yaml")
     } throws: { error in
-      "\(error)".contains("adv.yaml:10:23: adversaries.attack: label-flip is not available yet")
+      "\(error)".contains("adv.yaml:10:42: adversaries.scale: label-flip has no scale")
+    }
+    #expect {
+      try ScenarioDecoder.decode(Self.scenario + "\nadversaries: {attack: flip}\n", file: "adv.yaml")
+    } throws: { error in
+      "\(error)".contains("adv.yaml:10:23: adversaries.attack") && "\(error)".contains("label-flip")
     }
     #expect {
       try ScenarioDecoder.decode(Self.scenario + "\nadversaries: {count: 2, fraction: 0.5}\n", file: "adv.yaml")
@@ -72,5 +78,23 @@ import Testing
       "\(error)".contains("adversaries.fraction: give count or fraction, not both")
     }
     #expect(throws: ScenarioError.self) { try ScenarioDecoder.decode(Self.scenario + "\nadversaries: {count: 13}\n", file: "adv.yaml") }
+  }
+
+  /// Label flipping poisons the data, not the update: y → −y (least squares), y → 1 − y (logistic).
+  @Test func labelFlipTrainsOnFlippedLabels() throws {
+    let linear = ConvexProblem(features: [1, 2, 3, 4], targets: [0.5, -2], dimension: 2, loss: .squared)
+    #expect(linear.flippingLabels().targets == [-0.5, 2] && linear.flippingLabels().features == linear.features)
+    let logistic = ConvexProblem(features: [1, 2, 3, 4], targets: [1, 0], dimension: 2, loss: .logistic, l2: 0.1)
+    #expect(logistic.flippingLabels().targets == [0, 1] && logistic.flippingLabels().l2 == 0.1)
+    #expect(
+      AdversariesSection(count: 1, attack: .labelFlip, scale: 1).poison(start: [1, 2], trained: [3, 4], client: 0, round: 0, seed: 1)
+        == [3, 4])
+    let clean = try run([])
+    let attacked = try run(["adversaries={count: 3, attack: label-flip}"])
+    // Decor's b_i are small (ζ/(i+1)²), so flipping them moves the optimum by a few times only.
+    let (before, after) = (clean.summary["final_mean_sq_distance"] ?? .nan, attacked.summary["final_mean_sq_distance"] ?? .nan)
+    #expect(after > 5 * before, "clean \(before), attacked \(after)")
+    #expect(attacked.metrics.hasPrefix("{\"attack\": \"label-flip\", \"clients\": ["), "\(attacked.metrics.prefix(120))")
+    #expect(try run(["adversaries={count: 3, attack: label-flip}"], workers: 2).metrics == attacked.metrics)
   }
 }

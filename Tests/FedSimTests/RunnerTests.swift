@@ -64,6 +64,38 @@ import Testing
     #expect(try run(workers: 1, out: temporary("d"), cache: cache, overrides: ["seed=5"]) != metricsA)
   }
 
+  /// A label-flip adversary trains a language model on mirrored next tokens (t → V − 1 − t):
+  /// with local training only, its evaluations change and every honest client's stay the same.
+  @Test func labelFlipPoisonsOnlyTheAdversariesData() throws {
+    let cache = temporary("cache")
+    let local = ["aggregator={name: local}", "devices.dropout=0", "network.uplink.loss=0"]
+    let clean = try run(workers: 1, out: temporary("clean"), cache: cache, overrides: local)
+    let attacked = try run(
+      workers: 1, out: temporary("flip"), cache: cache, overrides: local + ["adversaries={count: 1, attack: label-flip}"])
+    let lines = { (text: String) in
+      text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    }
+    let adversaries = try #require(lines(attacked).first?["clients"] as? [Int])
+    #expect(adversaries.count == 1)
+    func evaluations(_ text: String) -> [Int: Double] {
+      var result: [Int: Double] = [:]
+      // The last evaluation of each client on its validation split.
+      for line in lines(text) where line["kind"] as? String == "client_eval" && line["split"] as? String == "validation" {
+        if let client = line["client"] as? Int, let loss = line["loss"] as? Double { result[client] = loss }
+      }
+      return result
+    }
+    let (before, after) = (evaluations(clean), evaluations(attacked))
+    #expect(!before.isEmpty && before.keys.sorted() == after.keys.sorted())
+    for (client, loss) in before {
+      if adversaries.contains(client) {
+        #expect(try #require(after[client]) > loss, "adversary \(client)")
+      } else {
+        #expect(after[client] == loss, "honest client \(client)")
+      }
+    }
+  }
+
   @Test func anExistingRunDirectoryIsNeverOverwritten() throws {
     let out = temporary("existing")
     try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)

@@ -129,7 +129,7 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
     }
     let metrics = learner.train(
       client: client, state: state.learner, round: round, worker: worker, anchor: before, proximal: aggregator.proximalStrength,
-      privacy: exampleLevel)
+      privacy: exampleLevel, flipLabels: attack?.attack == .labelFlip && adversaries.contains(client))
     var values = learner.values(of: state.learner)
     var message = shared.pack(values)
     if let privacy, privacy.level == .user {

@@ -242,6 +242,10 @@ public struct AdversariesSection: Sendable, Equatable, Codable {
     case signFlip = "sign-flip"
     /// y = x + s·(x_trained − x): the update amplified s times (model replacement).
     case scaled
+    /// The client trains on flipped labels — y → 1 − y (logistic regression), y → −y (least
+    /// squares), next token t → V − 1 − t (language models) — and sends what it trained; its own
+    /// model is the poisoned one. `scale` does not apply.
+    case labelFlip = "label-flip"
   }
 
   /// How many clients are adversarial (drawn once from the seed).
@@ -271,6 +275,7 @@ public struct AdversariesSection: Sendable, Equatable, Codable {
   /// The values an adversary sends instead of `trained`, having started the round from `start`.
   public func poison(start: [Float], trained: [Float], client: Int, round: Int, seed: UInt64) -> [Float] {
     switch attack {
+    case .labelFlip: return trained  // poisoned by its data, not after training
     case .signFlip: return (0..<trained.count).map { Float(Double(start[$0]) - scale * (Double(trained[$0]) - Double(start[$0]))) }
     case .scaled: return (0..<trained.count).map { Float(Double(start[$0]) + scale * (Double(trained[$0]) - Double(start[$0]))) }
     case .gaussian:

@@ -126,14 +126,12 @@ extension ScenarioDecoder {
   }
 
   static func adversaries(_ s: Section, clients: Int) -> AdversariesSection {
-    let attackNames = AdversariesSection.Attack.allCases.map(\.rawValue) + ["label-flip"]
+    let attackNames = AdversariesSection.Attack.allCases.map(\.rawValue)
     let name = s.choice("attack", among: attackNames, default: "sign-flip") ?? "sign-flip"
-    if name == "label-flip" {
-      s.reader.report(
-        s["attack"], s.child("attack"),
-        "label-flip is not available yet (it needs labels to flip in the client's data): use gaussian, sign-flip or scaled")
-    }
     let attack = AdversariesSection.Attack(rawValue: name) ?? .signFlip
+    if attack == .labelFlip && s.contains("scale") {
+      s.reader.report(s["scale"], s.child("scale"), "label-flip has no scale (the labels are flipped, the update is sent as trained)")
+    }
     var count = 0
     if s.contains("count") && s.contains("fraction") {
       s.reader.report(s["fraction"], s.child("fraction"), "give count or fraction, not both")

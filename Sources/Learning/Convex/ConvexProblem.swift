@@ -144,6 +144,14 @@ public struct ConvexProblem: Sendable {
   /// FLOPs of one gradient over `batch` examples.
   public func gradientFLOPs(batch: Int) -> Double { Double(4 * batch * dimension + 2 * dimension) }
 
+  /// The same examples with flipped labels (a label-flip adversary's data): y → 1 − y for
+  /// logistic regression, y → −y for least squares.
+  public func flippingLabels() -> ConvexProblem {
+    ConvexProblem(
+      features: features, targets: targets.map { loss == .logistic ? 1 - $0 : -$0 }, dimension: dimension, loss: loss,
+      reduction: reduction, l2: l2)
+  }
+
   // MARK: - Synthetic problems
 
   /// Decor's synthetic user (Allouah et al. 2024, §6): f_i(x) = ½‖A_i x − b_i‖² with
@@ -240,7 +248,8 @@ public struct ConvexProblem: Sendable {
   }
 
   static func exampleStream(client: Int, example: Int, seed: UInt64) -> RandomStream {
-    RandomStream(seed: seed, purpose: .data, client: UInt32(truncatingIfNeeded: client), round: 1, step: UInt32(truncatingIfNeeded: example))
+    RandomStream(
+      seed: seed, purpose: .data, client: UInt32(truncatingIfNeeded: client), round: 1, step: UInt32(truncatingIfNeeded: example))
   }
 
   static func normals(_ count: Int, from stream: inout RandomStream) -> [Double] {

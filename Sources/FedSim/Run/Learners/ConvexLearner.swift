@@ -84,9 +84,11 @@ final class ConvexLearner: LocalLearner, @unchecked Sendable {
   }
 
   func train(
-    client: Int, state: ConvexClient, round: Int, worker: Int, anchor: [Float]?, proximal: Double, privacy: ExampleLevelPrivacy?
+    client: Int, state: ConvexClient, round: Int, worker: Int, anchor: [Float]?, proximal: Double, privacy: ExampleLevelPrivacy?,
+    flipLabels: Bool
   ) -> [String: Double] {
-    let problem = population.problem(client, .train)
+    let data = population.problem(client, .train)
+    let problem = flipLabels ? data.flippingLabels() : data
     let lossBefore = problem.value(state.x)
     for step in 0..<schedule.localSteps {
       let rows = batch(client: client, round: round, step: step)

@@ -170,7 +170,8 @@ final class LoRALearner: LocalLearner, @unchecked Sendable {
   }
 
   func train(
-    client: Int, state: LoRAClient, round: Int, worker: Int, anchor: [Float]?, proximal: Double, privacy: ExampleLevelPrivacy?
+    client: Int, state: LoRAClient, round: Int, worker: Int, anchor: [Float]?, proximal: Double, privacy: ExampleLevelPrivacy?,
+    flipLabels: Bool
   ) -> [String: Double] {
     let parameters = state.adapter.parameters
     let windows = TokenWindows(tokens: data.train[client], length: sequenceLength)
@@ -190,6 +191,12 @@ final class LoRALearner: LocalLearner, @unchecked Sendable {
             windows.sample(batch: batch, inputs: i.baseAddress!, targets: t.baseAddress!, stream: &stream)
           }
         }
+      }
+      if flipLabels {
+        // Every next token mirrored in the vocabulary (t → V − 1 − t): a fixed permutation, so the
+        // adversary learns a consistently wrong model (ignored targets, < 0, stay ignored).
+        let last = Int32(model.config.vocabSize - 1)
+        for k in targets.indices where targets[k] >= 0 { targets[k] = last - targets[k] }
       }
       grads.zero()
       var dropout = RandomStream(seed: seed, purpose: .dropout, client: UInt32(client), round: UInt32(round), step: UInt32(state.steps))

@@ -60,9 +60,11 @@ protocol LocalLearner: AnyObject, Sendable {
   func setValues(_ values: [Float], of state: State)
 
   /// The round's local steps on the client's training data. `anchor` and `proximal` add FedProx's
-  /// (μ/2)‖w − anchor‖²; `privacy` turns each step into a DP-SGD step. Returns metrics (train_loss).
+  /// (μ/2)‖w − anchor‖²; `privacy` turns each step into a DP-SGD step; `flipLabels` trains on
+  /// flipped labels (a label-flip adversary). Returns metrics (train_loss).
   func train(
-    client: Int, state: State, round: Int, worker: Int, anchor: [Float]?, proximal: Double, privacy: ExampleLevelPrivacy?
+    client: Int, state: State, round: Int, worker: Int, anchor: [Float]?, proximal: Double, privacy: ExampleLevelPrivacy?,
+    flipLabels: Bool
   ) -> [String: Double]
 
   /// Weight in sample-weighted averages: the client's number of training tokens or examples.
