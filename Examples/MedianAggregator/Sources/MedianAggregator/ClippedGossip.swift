@@ -8,16 +8,19 @@ import Aggregation
 ///
 /// so one Byzantine neighbour moves x_i by at most W_ij τ per round. A neighbour within τ is mixed
 /// unchanged, so with a large τ the result is bit-identical to the built-in `gossip`.
-struct ClippedGossip: Aggregator {
+///
+/// It wraps the built-in `Gossip` (an `AggregatorWrapper`): everything but `combine` — who
+/// communicates, which tensors are shared (`share`), checkpoints — is Gossip's.
+struct ClippedGossip: AggregatorWrapper {
   static let name = "clipped-gossip"
 
+  var wrapped: Gossip
   let tau: Double
 
   init(options: AggregatorOptions) throws(AggregatorError) {
     tau = try options.requiredDouble("tau", in: 1e-12...1e12)
+    wrapped = try Gossip(options: options)
   }
-
-  var communication: Communication { .neighbours }
 
   func combine(own: [Float], selfWeight: Double, neighbours: [(contribution: Contribution, weight: Double)], context: AggregationContext)
     -> [Float]
