@@ -25,6 +25,8 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
     // YAML scenario files, with line and column marks for error messages.
     .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    // `swift package generate-documentation` (DocC): a command plugin, no code linked into FedSim.
+    .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
   ],
   targets: [
     // System libraries: OpenBLAS (cblas + LAPACK) and OpenSSL's libcrypto.

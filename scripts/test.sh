@@ -11,6 +11,8 @@ for example in Examples/*/; do
   echo "building example ${example}"
   swift build --package-path "$example"
 done
+# The example's aggregators as plain values (its unit tests, no simulation).
+swift test --package-path Examples/MedianAggregator
 # The custom aggregator through the user's one-line CLI: validate, then a sweep against fedavg.
 median_out=$(mktemp -d)
 swift run --package-path Examples/MedianAggregator MedianAggregator validate Examples/MedianAggregator/median.yaml
@@ -36,6 +38,10 @@ cmp "$median_out/clipped/trace.hash" "$median_out/gossip/trace.hash"
 diff <(sed 's/"wall_time_s": [0-9.e+-]*//' "$median_out/clipped/metrics.jsonl") \
   <(sed 's/"wall_time_s": [0-9.e+-]*//' "$median_out/gossip/metrics.jsonl")
 rm -rf "$median_out"
+# The API documentation builds without a DocC warning (symbol links in the articles resolve).
+docs_out=$(mktemp -d)
+scripts/docs.sh "$docs_out"
+rm -rf "$docs_out"
 # fedsim report in a real browser: headless Chromium renders the quickstart and a Decor sweep.
 scripts/check-report.sh
 # The test suite last, so its summary closes the output.

@@ -13,6 +13,11 @@ let package = Package(
         .product(name: "FedSimTool", package: "FedSim"),
         .product(name: "Aggregation", package: "FedSim"),
       ]
-    )
+    ),
+    // The aggregators tested as plain values, without a simulation.
+    .testTarget(
+      name: "MedianAggregatorTests",
+      dependencies: ["MedianAggregator", .product(name: "Aggregation", package: "FedSim")]
+    ),
   ]
 )

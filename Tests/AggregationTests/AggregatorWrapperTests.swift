@@ -72,7 +72,9 @@ import Testing
     probe.aggregate([a, b], global: &fromProbe, context: context)
     #expect(fromWrapper == [3, 4] && fromProbe == fromWrapper)
     #expect(wrapper.combine(own: [1, -2], selfWeight: 1, neighbours: [], context: context) == [-1, 2])
-    #expect(throws: AggregatorError.self) { try wrapper.validate(AggregationSetup(clients: 4, schedule: .synchronousServer(clientsPerRound: 2))) }
+    #expect(throws: AggregatorError.self) {
+      try wrapper.validate(AggregationSetup(clients: 4, schedule: .synchronousServer(clientsPerRound: 2)))
+    }
     // State goes through the wrapped aggregator: 11 after finish + aggregate, restored exactly.
     var writer = ArchiveWriter()
     wrapper.archive(to: &writer)
