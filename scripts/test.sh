@@ -11,6 +11,16 @@ for example in Examples/*/; do
   echo "building example ${example}"
   swift build --package-path "$example"
 done
+# The library example fine-tunes LoRA on a text and saves a PEFT adapter: the loss must fall.
+finetune_out=$(mktemp -d)
+"Examples/LibraryFineTune/.build/debug/LibraryFineTune" /usr/share/common-licenses/GPL-3 "$finetune_out/adapter" | tee "$finetune_out/log"
+python3 - "$finetune_out" <<'PY'
+import re, sys, os
+before, after = map(float, re.search(r"validation loss ([0-9.]+) -> ([0-9.]+)", open(sys.argv[1] + "/log").read()).groups())
+assert after < before, (before, after)
+assert os.path.exists(sys.argv[1] + "/adapter/adapter_config.json"), os.listdir(sys.argv[1] + "/adapter")
+PY
+rm -rf "$finetune_out"
 # The example's aggregators as plain values (its unit tests, no simulation).
 swift test --package-path Examples/MedianAggregator
 # The custom aggregator through the user's one-line CLI: validate, then a sweep against fedavg.

@@ -234,20 +234,30 @@ struct PrivacyGraphCommand: ParsableCommand {
 struct PrivacyGaussianCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "gaussian",
-    abstract: "(ε, δ) of T steps of the Poisson-subsampled Gaussian mechanism (DP-SGD), by RDP.",
+    abstract: "(ε, δ) of T steps of the Poisson-subsampled Gaussian mechanism (DP-SGD), by PLD (default) or RDP.",
     discussion: """
-      RDP of the sampled Gaussian mechanism (Mironov, Talwar, Zhang 2019) at dp-accounting's default \
-      orders, composed over T steps, converted with the bound of Balle et al. 2020 / Canonne, Kamath, \
-      Steinke 2020 — the figures of dp-accounting's RdpAccountant.
+      pld: privacy loss distributions of the add and remove cases, discretised pessimistically on a \
+      grid of step --interval and composed by FFT (an upper bound, tighter than RDP; q = 1 uses the \
+      analytic Gaussian curve of Balle & Wang 2018, exactly). rdp: RDP of the sampled Gaussian \
+      mechanism (Mironov, Talwar, Zhang 2019) at dp-accounting's default orders, converted with the \
+      bound of Balle et al. 2020 / Canonne, Kamath, Steinke 2020. both: the two side by side.
 
       Example: fedsim privacy gaussian --noise-multiplier 1 --sampling-rate 0.01 --steps 1000 --delta 1e-6
       """)
+
+  enum Accountant: String, ExpressibleByArgument, CaseIterable { case pld, rdp, both }
 
   @Option(name: .customLong("noise-multiplier"), help: "σ: noise standard deviation / ℓ₂ sensitivity.") var noiseMultiplier: Double
   @Option(name: .customLong("sampling-rate"), help: "q: Poisson sampling rate, in [0, 1].") var samplingRate: Double
   @Option(help: "T: number of steps.") var steps: Int
   @Option(help: "δ, in (0, 1).") var delta: Double = 1e-5
-  @Flag(help: "Print JSON: epsilon, order, classic_epsilon, noise_multiplier, sampling_rate, steps, delta.") var json = false
+  @Option(help: "Accountant: pld, rdp or both.") var accountant: Accountant = .pld
+  @Option(help: "PLD discretisation interval (grid step of the privacy loss), in (0, 1].") var interval: Double = PLDAccountant
+    .defaultInterval
+  @Flag(
+    help:
+      "Print JSON: accountant, epsilon (the tighter one for both), epsilon_pld / epsilon_rdp, order and classic_epsilon (rdp), noise_multiplier, sampling_rate, steps, delta."
+  ) var json = false
 
   func validate() throws {
     guard noiseMultiplier >= 0 && noiseMultiplier.isFinite else {
@@ -256,26 +266,43 @@ struct PrivacyGaussianCommand: ParsableCommand {
     guard samplingRate >= 0 && samplingRate <= 1 else { throw ValidationError("--sampling-rate must be in [0, 1], got \(samplingRate)") }
     guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
     guard delta > 0 && delta < 1 else { throw ValidationError("--delta must be in (0, 1), got \(delta)") }
+    guard interval > 0 && interval <= 1 else { throw ValidationError("--interval must be in (0, 1], got \(interval)") }
   }
 
   func run() throws {
-    let curve = try PoissonSubsampledGaussian.curve(samplingRate: samplingRate, noiseMultiplier: noiseMultiplier)
-      .composed(steps: steps)
-    let loss = try curve.epsilon(delta: delta)
-    let classic = try curve.classicEpsilon(delta: delta)
+    var fields: [(String, String)] = [("accountant", "\"\(accountant.rawValue)\"")]
+    var rows: [(String, String)] = [
+      ("mechanism", "Poisson-subsampled Gaussian, \(steps) steps"), ("noise multiplier σ", "\(noiseMultiplier)"),
+      ("sampling rate q", "\(samplingRate)"),
+    ]
+    var pld: Double? = nil
+    var rdp: PrivacyLoss? = nil
+    if accountant != .rdp {
+      pld = try PLDAccountant.epsilon(
+        noiseMultiplier: noiseMultiplier, samplingRate: samplingRate, steps: steps, delta: delta, interval: interval)
+      rows.append(("ε at δ = \(delta), PLD", "\(pld!)  (interval \(interval))"))
+    }
+    if accountant != .pld {
+      let curve = try PoissonSubsampledGaussian.curve(samplingRate: samplingRate, noiseMultiplier: noiseMultiplier).composed(steps: steps)
+      let loss = try curve.epsilon(delta: delta)
+      let classic = try curve.classicEpsilon(delta: delta)
+      rdp = loss
+      rows.append(("ε at δ = \(delta), RDP", "\(loss.epsilon)  (order \(loss.order))"))
+      rows.append(("ε, RDP classic conversion", "\(classic.epsilon)  (order \(classic.order))"))
+      fields += [("order", jsonNumber(loss.order)), ("classic_epsilon", jsonNumber(classic.epsilon))]
+    }
+    let epsilon = min(pld ?? .infinity, rdp?.epsilon ?? .infinity)
+    fields.insert(("epsilon", jsonNumber(epsilon)), at: 1)
+    if accountant == .both { fields += [("epsilon_pld", jsonNumber(pld ?? .nan)), ("epsilon_rdp", jsonNumber(rdp?.epsilon ?? .nan))] }
+    if accountant != .rdp { fields.append(("interval", jsonNumber(interval))) }
+    fields += [
+      ("noise_multiplier", jsonNumber(noiseMultiplier)), ("sampling_rate", jsonNumber(samplingRate)), ("steps", "\(steps)"),
+      ("delta", jsonNumber(delta)),
+    ]
     if json {
-      print(
-        "{\"epsilon\": \(jsonNumber(loss.epsilon)), \"order\": \(jsonNumber(loss.order)), \"classic_epsilon\": \(jsonNumber(classic.epsilon)), "
-          + "\"noise_multiplier\": \(jsonNumber(noiseMultiplier)), \"sampling_rate\": \(jsonNumber(samplingRate)), \"steps\": \(steps), "
-          + "\"delta\": \(jsonNumber(delta))}")
+      print("{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}")
     } else {
-      printTable([
-        ("mechanism", "Poisson-subsampled Gaussian, \(steps) steps"),
-        ("noise multiplier σ", "\(noiseMultiplier)"),
-        ("sampling rate q", "\(samplingRate)"),
-        ("ε at δ = \(delta)", "\(loss.epsilon)  (order \(loss.order))"),
-        ("ε, classic conversion", "\(classic.epsilon)  (order \(classic.order))"),
-      ])
+      printTable(rows)
     }
   }
 }
