@@ -102,3 +102,23 @@ import Testing
     #expect(try PLDAccountant.epsilon(noiseMultiplier: 0, samplingRate: 0.1, steps: 10, delta: 1e-5) == .infinity)
   }
 }
+
+/// SecLDP's exact conversion: Decor's loss is Gaussian, so (ε, δ) after T rounds is the analytic
+/// Gaussian curve at μ = √(2Tρ) — never above the paper's Tρ + 2√(Tρ ln 1/δ), and its calibration
+/// inverts it.
+@Suite struct SecLDPExactConversionTests {
+  @Test func exactIsBelowThePapersAndInvertible() throws {
+    for (rho, steps) in [(0.15, 1000), (1e-4, 3500), (0.5, 1)] {
+      let paper = try SecLDP.epsilon(rho: rho, steps: steps, delta: 1e-5)
+      let exact = try SecLDP.exactEpsilon(rho: rho, steps: steps, delta: 1e-5)
+      #expect(exact < paper, "ρ \(rho), T \(steps): \(exact) vs \(paper)")
+      // Tρ = 0.5: μ = 1, the analytic curve of one Gaussian release with σ = 1.
+      if rho * Double(steps) == 0.5 { #expect(abs(exact - AnalyticGaussian.epsilon(delta: 1e-5, mu: 1)) < 1e-12) }
+      let back = try SecLDP.exactTargetRho(epsilon: exact, delta: 1e-5, steps: steps)
+      #expect(abs(back - rho) < 1e-8 * rho)
+    }
+    // And it is what the PLD of T Gaussian releases gives (σ = 1/√(2ρ)).
+    let pld = try PLDAccountant.epsilon(noiseMultiplier: 1 / (2 * 0.02).squareRoot(), samplingRate: 1, steps: 50, delta: 1e-5)
+    #expect(abs(try SecLDP.exactEpsilon(rho: 0.02, steps: 50, delta: 1e-5) - pld) < 1e-9)
+  }
+}

@@ -36,6 +36,25 @@ public enum SecLDP {
     return root * root / Double(steps)
   }
 
+  /// The exact (ε, δ) of T rounds of a mechanism whose privacy loss is Gaussian with
+  /// (α, αρ)-RDP per round — as Decor's is: Gaussian noise on linear messages — by the analytic
+  /// Gaussian curve with μ = √(2Tρ) (Balle & Wang 2018), instead of the paper's
+  /// Tρ + 2√(Tρ ln 1/δ), which bounds it from above.
+  public static func exactEpsilon(rho: Double, steps: Int, delta: Double) throws(AccountantError) -> Double {
+    try check(rho: rho, steps: steps, delta: delta)
+    return AnalyticGaussian.epsilon(delta: delta, mu: (2 * Double(steps) * rho).squareRoot())
+  }
+
+  /// The per-round ρ whose T-round exact guarantee is (ε, δ): μ²/(2T) with μ the analytic
+  /// Gaussian calibration.
+  public static func exactTargetRho(epsilon: Double, delta: Double, steps: Int) throws(AccountantError) -> Double {
+    try AccountantError.requirePositive(epsilon, name: "epsilon")
+    try AccountantError.requireProbability(delta, name: "delta")
+    try AccountantError.requireSteps(steps)
+    let mu = AnalyticGaussian.mu(epsilon: epsilon, delta: delta)
+    return mu * mu / (2 * Double(steps))
+  }
+
   /// The LDP noise level reaching ρ: 2C²/σ² = ρ ⇒ σ = C √(2/ρ). Also the "σ-equivalent" of a
   /// Decor setting with loss ρ.
   public static func ldpSigma(rho: Double, clip: Double) throws(AccountantError) -> Double {
