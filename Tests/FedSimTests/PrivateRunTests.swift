@@ -49,6 +49,40 @@ import Testing
     return Outcome(directory: out, metrics: metrics, summary: summary)
   }
 
+  /// `privacy.accountant: pld` spends ε by the exact Gaussian curve: the same noise costs less ε
+  /// than by the paper's conversion (and exactly SecLDP.exactEpsilon of the same ρ), and
+  /// calibrating to the same target needs less correlated noise. Recorded in summary.json.
+  @Test func pldAccountantSpendsTheExactEpsilon() throws {
+    let fixed = ["privacy={clip: 1.0, sigma_cdp: 12, sigma_cor: 40, delta: 1.0e-5}", "schedule.rounds=20"]
+    let rdp = try run(fixed), pld = try run(fixed + ["privacy.accountant=pld"])
+    let (spentRDP, spentPLD) = (try #require(rdp.summary["final_epsilon"]), try #require(pld.summary["final_epsilon"]))
+    #expect(spentPLD < spentRDP && spentPLD > 0, "pld \(spentPLD), rdp \(spentRDP)")
+    // The same ρ behind both: invert the paper's conversion, convert exactly.
+    // ε = Tρ + 2√(Tρ L) with L = ln 1/δ ⇒ √(Tρ) = √(L + ε) − √L.
+    let l = -log(1e-5), root = (l + spentRDP).squareRoot() - l.squareRoot()
+    let rho = root * root / 20
+    #expect(abs(try SecLDP.exactEpsilon(rho: rho, steps: 20, delta: 1e-5) - spentPLD) < 1e-6 * spentPLD)
+    let summary = try String(contentsOf: pld.directory.appendingPathComponent("summary.json"), encoding: .utf8)
+    #expect(summary.contains("\"privacy_accountant\": \"pld\""))
+    // Calibrated to ε = 3 under both (σ_cor = 0 would spend more): pld needs less correlated noise.
+    let target = ["schedule.rounds=20", "privacy.target_epsilon=3", "privacy.sigma_cdp=6"]
+    let calibratedRDP = try run(target), calibratedPLD = try run(target + ["privacy.accountant=pld"])
+    #expect(abs((calibratedPLD.summary["final_epsilon"] ?? 0) - 3) < 1e-6 && abs((calibratedRDP.summary["final_epsilon"] ?? 0) - 3) < 1e-6)
+    #expect((calibratedPLD.summary["sigma_cor"] ?? .infinity) < (calibratedRDP.summary["sigma_cor"] ?? 0))
+  }
+
+  @Test func pldIsRefusedAtExampleLevel() {
+    #expect {
+      try ScenarioDecoder.decode(
+        Self.scenarioText, file: "decor-small.yaml", overrides: ["privacy.level=example", "privacy.accountant=pld"])
+    } throws: { error in
+      "\(error)".contains("privacy.accountant: pld is not available at example level")
+    }
+    #expect(throws: ScenarioError.self) {
+      try ScenarioDecoder.decode(Self.scenarioText, file: "decor-small.yaml", overrides: ["privacy.accountant=exact"])
+    }
+  }
+
   @Test func decorIsCalibratedAccountedAndDeterministic() throws {
     let a = try run(), b = try run(workers: 2)
     #expect(a.metrics == b.metrics)

@@ -478,7 +478,8 @@ public struct Runner {
         "blas_kernel": blas.kernel, "blas_kernel_source": blas.source.rawValue, "blas_kernel_reason": blas.reason,
         "openblas": blas.openblas,
         "cpu": blas.cpu, "cpu_features": blas.features,
-      ], name: s.name, traceHash: result.trace.hexDigest, scenarioText: scenarioText, resolved: s,
+      ].merging(federation.privacy.map { _ in ["privacy_accountant": (s.privacy?.accountant ?? .rdp).rawValue] } ?? [:]) { $1 },
+      name: s.name, traceHash: result.trace.hexDigest, scenarioText: scenarioText, resolved: s,
       overrides: overrides,
       clients: rows.map { client in
         [

@@ -229,6 +229,19 @@ public struct PrivacySection: Sendable, Equatable, Codable {
   public var keys: KeySource
   /// Amplification theorem for example-level accounting.
   public var subsampling: String
+  /// How ε is computed from the noise (the decoder always sets it; nil, in a resolved.json of an
+  /// older version, means `rdp`).
+  public var accountant: Accountant? = .rdp
+
+  public enum Accountant: String, Sendable, Equatable, CaseIterable, Codable {
+    /// RDP: SecLDP's conversion ε = Tρ + 2√(Tρ ln 1/δ) at user level (the Decor paper's, for
+    /// reproduction), the subsampled RDP curve's classic conversion at example level.
+    case rdp
+    /// Privacy loss distributions: at user level the loss is Gaussian, so the exact analytic
+    /// Gaussian curve at μ = √(2Tρ); not available at example level (fixed-size batches drawn
+    /// without replacement have no dominating pair implemented).
+    case pld
+  }
 }
 
 /// What a run does when something goes wrong.

@@ -1,7 +1,9 @@
 import Yams
 
 extension ScenarioDecoder {
-  static let privacyKeys = ["level", "clip", "sigma_cdp", "sigma_cor", "target_epsilon", "delta", "curious", "keys", "subsampling"]
+  static let privacyKeys = [
+    "level", "clip", "sigma_cdp", "sigma_cor", "target_epsilon", "delta", "curious", "keys", "subsampling", "accountant",
+  ]
 
   static func privacy(_ s: Section, clients: Int) -> PrivacySection {
     let level = PrivacySection.Level(
@@ -32,13 +34,22 @@ extension ScenarioDecoder {
     if target == nil && sigmaCDP == nil {
       s.missing("sigma_cdp", expected: "the private noise level (or target_epsilon to calibrate it)")
     }
+    let accountant =
+      PrivacySection.Accountant(
+        rawValue: s.choice("accountant", among: PrivacySection.Accountant.allCases.map(\.rawValue), default: "rdp") ?? "rdp") ?? .rdp
+    if accountant == .pld && level == .example, let node = s["accountant"] {
+      s.reader.report(
+        node, s.child("accountant"),
+        "pld is not available at example level: batches of b distinct examples drawn without replacement have no dominating pair here (Zhu, Dong & Wang 2022 give one for substitution, not for add/remove); use rdp (Wang, Balle & Kasiviswanathan 2019)"
+      )
+    }
     return PrivacySection(
       level: level ?? .user, clip: s.double("clip", default: 1, in: 0...1e12, openLower: true) ?? 1, sigmaCDP: sigmaCDP, sigmaCor: sigmaCor,
       targetEpsilon: target, delta: s.double("delta", default: 1e-5, in: 0...0.999999999, openLower: true) ?? 1e-5, curious: curious,
       keys: PrivacySection.KeySource(
         rawValue: s.choice("keys", among: PrivacySection.KeySource.allCases.map(\.rawValue), default: "seeded") ?? "")
         ?? .seeded,
-      subsampling: subsampling(s))
+      subsampling: subsampling(s), accountant: accountant)
   }
 
   /// The amplification bound of example-level accounting. Runs sample fixed-size batches of b

@@ -12,6 +12,7 @@ struct PrivacyPlan: Sendable {
   let sigmaCDP: Double
   let sigmaCor: Double
   let delta: Double
+  let accountant: PrivacySection.Accountant
   let seed: UInt64
   /// Noisy releases per round: 1 at user level, the local steps at example level.
   let releasesPerRound: Int
@@ -26,7 +27,11 @@ struct PrivacyPlan: Sendable {
     switch level {
     case .user:
       guard let rho = rho[client] else { return nil }
-      return releases > 0 ? try? SecLDP.epsilon(rho: rho, steps: releases, delta: delta) : 0
+      guard releases > 0 else { return 0 }
+      switch accountant {
+      case .rdp: return try? SecLDP.epsilon(rho: rho, steps: releases, delta: delta)
+      case .pld: return try? SecLDP.exactEpsilon(rho: rho, steps: releases, delta: delta)
+      }
     case .example:
       guard let curve = curves[client] else { return nil }
       return releases > 0 ? try? curve.composed(steps: releases).classicEpsilon(delta: delta).epsilon : 0
@@ -131,7 +136,7 @@ struct PrivacyPlan: Sendable {
       let rho = try rhos(sigmaCDP, sigmaCor)
       return PrivacyPlan(
         mechanism: mechanism, level: section.level, clip: section.clip, sigmaCDP: sigmaCDP, sigmaCor: sigmaCor, delta: section.delta,
-        seed: seed, releasesPerRound: releasesPerRound, rho: rho, curves: try curves(rho))
+        accountant: section.accountant ?? .rdp, seed: seed, releasesPerRound: releasesPerRound, rho: rho, curves: try curves(rho))
     }
     func worstEpsilon(_ sigmaCDP: Double, _ sigmaCor: Double) throws(RunError) -> Double {
       let candidate = try plan(sigmaCDP, sigmaCor)
@@ -148,7 +153,13 @@ struct PrivacyPlan: Sendable {
       }
       if section.level == .user {
         let targetRho: Double
-        do { targetRho = try SecLDP.targetRho(epsilon: target, delta: section.delta, steps: steps) } catch {
+        do {
+          // ρ* by the run's accountant: the paper's conversion inverted, or the exact Gaussian curve's.
+          targetRho =
+            section.accountant == .pld
+            ? try SecLDP.exactTargetRho(epsilon: target, delta: section.delta, steps: steps)
+            : try SecLDP.targetRho(epsilon: target, delta: section.delta, steps: steps)
+        } catch {
           throw .invalid(field: "privacy.target_epsilon", value: "\(target)", reason: error.description)
         }
         if mechanism == .correlated, let graph {
