@@ -472,13 +472,15 @@ public struct Runner {
     let rows =
       s.clients <= 100_000
       ? Array(0..<s.clients) : Set(federation.clients.keys).union(evaluated).sorted()
+    // Which accountant spent ε, for private runs only.
+    let privacyLabels = federation.privacy == nil ? [:] : ["privacy_accountant": (s.privacy?.accountant ?? .rdp).rawValue]
     try writer.finish(
       summary: summary, status: status,
       labels: [
         "blas_kernel": blas.kernel, "blas_kernel_source": blas.source.rawValue, "blas_kernel_reason": blas.reason,
         "openblas": blas.openblas,
         "cpu": blas.cpu, "cpu_features": blas.features,
-      ].merging(federation.privacy.map { _ in ["privacy_accountant": (s.privacy?.accountant ?? .rdp).rawValue] } ?? [:]) { $1 },
+      ].merging(privacyLabels) { $1 },
       name: s.name, traceHash: result.trace.hexDigest, scenarioText: scenarioText, resolved: s,
       overrides: overrides,
       clients: rows.map { client in

@@ -68,8 +68,8 @@ public enum GaussianPLD {
   /// (Φ̄(8.3) ≈ 5e-17 per tail, folded pessimistically into the end points).
   static let tailSigmas = 8.3
 
-  static func phi(_ z: Double) -> Double { 0.5 * erfc(-z / 2.0.squareRoot()) }
-  static func phiBar(_ z: Double) -> Double { 0.5 * erfc(z / 2.0.squareRoot()) }
+  static func phi(_ z: Double) -> Double { AnalyticGaussian.phi(z) }
+  static func phiBar(_ z: Double) -> Double { AnalyticGaussian.phi(-z) }
 
   /// The PLD of one Gaussian release (L ~ N(μ, 2μ), μ = 1/(2σ²)), connecting the dots of the
   /// analytic curve.

@@ -12,9 +12,9 @@
 /// convolve (Meiser & Mohammadi 2018; Koskela, Jälkö, Honkela 2020; Doroshenko et al.,
 /// "Connect the dots", 2022 — the method of Google's dp-accounting).
 ///
-/// Every approximation rounds toward more loss, so ε and δ read from the result are upper
-/// bounds on the true ones: a loss is rounded up to the grid, a truncated lower tail moves up to
-/// the lowest kept point, and a truncated upper tail moves to +∞. The remaining error is the
+/// Every approximation errs toward more loss, so ε and δ read from the result are upper bounds
+/// on the true ones: the discrete pair dominates the true one (`connectingTheDots`), a truncated
+/// lower tail moves up to the lowest kept point, and a truncated upper tail moves to +∞. The remaining error is the
 /// FFT's round-off (~1e-16 of the largest mass, far below the 1e-15 tails that are truncated).
 public struct PrivacyLossDistribution: Sendable, Equatable {
   /// The grid step h (the discretisation interval).
@@ -33,28 +33,6 @@ public struct PrivacyLossDistribution: Sendable, Equatable {
     self.lowestIndex = lowestIndex
     self.masses = masses
     self.infinityMass = infinityMass
-  }
-
-  /// The PLD of a loss with CDF `cdf` and survival function `survival` (both of the loss value),
-  /// supported in [lower, upper] up to tails of at most `tailMass` beyond: mass in
-  /// ((i−1)h, ih] goes to ih, everything ≤ ⌈lower/h⌉h to that point, everything above ⌈upper/h⌉h
-  /// to +∞ (plus `infinity`, an atom the mechanism itself has there).
-  static func discretising(
-    lower: Double, upper: Double, interval h: Double, infinity: Double = 0, cdf: (Double) -> Double, survival: (Double) -> Double
-  ) -> PrivacyLossDistribution {
-    let first = Int((lower / h).rounded(.up)), last = max(first, Int((upper / h).rounded(.up)))
-    // Differences of the CDF where it is small, of the survival function where the CDF is near 1.
-    func mass(above a: Double, upTo b: Double) -> Double {
-      let fb = cdf(b)
-      return max(0, fb < 0.5 ? fb - cdf(a) : survival(a) - survival(b))
-    }
-    var masses = [Double](repeating: 0, count: last - first + 1)
-    masses[0] = cdf(Double(first) * h)
-    if last > first {
-      for i in (first + 1)...last { masses[i - first] = mass(above: Double(i - 1) * h, upTo: Double(i) * h) }
-    }
-    return PrivacyLossDistribution(
-      interval: h, lowestIndex: first, masses: masses, infinityMass: min(1, infinity + survival(Double(last) * h)))
   }
 
   /// The "connect the dots" PLD of a pair whose hockey-stick curve δ(ε) is known (Doroshenko,

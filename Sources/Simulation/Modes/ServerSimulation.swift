@@ -66,7 +66,7 @@ public final class ServerSimulation<Task: FederatedTask> {
   /// the last sort (a round adds all its jobs at once and then runs them a batch at a time).
   var pending: [Job] = []
   var pendingSorted = true
-  /// Bytes of one report's message, measured on the first batch: sizes the next batches.
+  /// Bytes of the largest report seen so far (nil until one is not empty): sizes the batches.
   var reportBytes: Int?
   var jobCounter = 0
   var results: [Key: LocalReport<Task.Message>] = [:]
@@ -278,7 +278,10 @@ public final class ServerSimulation<Task: FederatedTask> {
       let report = task.localWork(client: job.client, state: &state, received: job.message, round: job.key, worker: worker)
       return (state, report)
     }
-    if reportBytes == nil, let first = outputs.first { reportBytes = task.serializedBytes(of: first.1.message) }
+    // A rejected report, or one of a round without exchange, is empty: it says nothing of the size.
+    if let largest = outputs.map({ task.serializedBytes(of: $0.1.message) }).max(), largest > 0 {
+      reportBytes = max(reportBytes ?? 0, largest)
+    }
     for (job, (state, report)) in zip(jobs, outputs) {
       states[job.client] = state
       results[Key(client: job.client, key: job.key)] = report

@@ -25,9 +25,11 @@ final class ConvexPopulation: @unchecked Sendable {
   /// w* of the linear and logistic sources (computed once, not per client).
   private let truth: [Double]
 
+  /// A client's examples: splits that cover the same rows (an empty validation split falling
+  /// back to training, decor-quadratic's single objective) share one entry.
   struct Key: Hashable {
     let client: Int
-    let split: ConvexSplit
+    let rows: Range<Int>
   }
   private var oldest = 0
 
@@ -95,14 +97,14 @@ final class ConvexPopulation: @unchecked Sendable {
   /// The objective of one split of a client, from the cache or generated now (only that split's
   /// examples: each example has its own stream).
   func problem(_ client: Int, _ split: ConvexSplit) -> ConvexProblem {
-    let key = Key(client: client, split: split)
+    let key = Key(client: client, rows: rows(client, split))
     lock.lock()
     if let hit = cache[key] {
       lock.unlock()
       return hit
     }
     lock.unlock()
-    let made = generate(client, split)
+    let made = generate(client, rows: key.rows)
     lock.lock()
     defer { lock.unlock() }
     if cache[key] == nil {
@@ -121,7 +123,12 @@ final class ConvexPopulation: @unchecked Sendable {
 
   /// The examples of a split: consecutive ranges in the data section's proportions; an empty
   /// validation range falls back to the training examples, an empty test range to validation.
-  func rows(_ client: Int, _ split: ConvexSplit, examples m: Int) -> Range<Int> {
+  func rows(_ client: Int, _ split: ConvexSplit) -> Range<Int> {
+    let m: Int
+    switch source {
+    case .linear(_, let examples, _, _), .logistic(_, let examples, _, _): m = examples
+    default: return 0..<0  // decor-quadratic: one objective for every split
+    }
     let (train, validation) = Self.boundaries(m, data)
     let trainRows = 0..<train
     let validationRows = validation > 0 ? train..<(train + validation) : trainRows
@@ -132,18 +139,18 @@ final class ConvexPopulation: @unchecked Sendable {
     }
   }
 
-  func generate(_ client: Int, _ split: ConvexSplit) -> ConvexProblem {
+  func generate(_ client: Int, rows: Range<Int>) -> ConvexProblem {
     switch source {
     case .decorQuadratic(let dimension, let zeta):
       // The user's whole objective: evaluated on the data it trains on.
       return ConvexProblem.decorQuadratic(client: client, clients: clients, dimension: dimension, zeta: zeta, seed: seed)
-    case .linear(let dimension, let examples, let noise, let heterogeneity):
+    case .linear(let dimension, _, let noise, let heterogeneity):
       return .linearSynthetic(
-        client: client, rows: rows(client, split, examples: examples), dimension: dimension, noise: noise, heterogeneity: heterogeneity,
+        client: client, rows: rows, dimension: dimension, noise: noise, heterogeneity: heterogeneity,
         seed: seed, truth: truth)
-    case .logistic(let dimension, let examples, let heterogeneity, let l2):
+    case .logistic(let dimension, _, let heterogeneity, let l2):
       return .logisticSynthetic(
-        client: client, rows: rows(client, split, examples: examples), dimension: dimension, heterogeneity: heterogeneity, l2: l2,
+        client: client, rows: rows, dimension: dimension, heterogeneity: heterogeneity, l2: l2,
         seed: seed, truth: truth)
     default:
       preconditionFailure("convex populations are built for convex sources only (checked when the run starts)")
