@@ -1,3 +1,4 @@
+import CMathShim
 import Foundation
 import Testing
 
@@ -16,6 +17,31 @@ import Testing
         #expect([w0[lane], w1[lane], w2[lane], w3[lane]] == [one.0, one.1, one.2, one.3], "start \(start), lane \(lane)")
       }
     }
+  }
+
+  /// Every compiled variant of the C word generator the CPU can run (baseline, AVX2, AVX-512)
+  /// gives `block`'s words, across the wrap-around of the block counter: the instruction set
+  /// chosen at load time never changes a result.
+  @Test func everyPhiloxVariantEqualsBlock() {
+    let key: (UInt32, UInt32) = (0x0BAD_CAFE, 0x7654_3210)
+    let generator = Philox4x32(key: key)
+    var ran: [Int32] = []
+    for variant: Int32 in [0, 1, 2] {
+      for start: UInt32 in [0, 3, 0xFFFF_FFF0] {
+        var words = [UInt64](repeating: 0, count: 48)
+        let supported = words.withUnsafeMutableBufferPointer {
+          fedsim_philox4x32_words_variant(variant, key.0, key.1, start, 9, 0xFFFF_FFFF, 21, $0.baseAddress!, 3)
+        }
+        guard supported == 1 else { continue }
+        if start == 0 { ran.append(variant) }
+        for block in 0..<24 {
+          let one = generator.block((start &+ UInt32(block), 9, 0xFFFF_FFFF, 21))
+          #expect(words[2 * block] == UInt64(one.0) << 32 | UInt64(one.1), "variant \(variant), start \(start), block \(block)")
+          #expect(words[2 * block + 1] == UInt64(one.2) << 32 | UInt64(one.3), "variant \(variant), start \(start), block \(block)")
+        }
+      }
+    }
+    #expect(ran.first == 0, "the baseline variant runs everywhere")
   }
 
   /// The buffered words are `nextUInt64`'s words, in order, over several refills.
