@@ -10,6 +10,6 @@ struct FedSimCommand: ParsableCommand {
       RunCommand.self, SweepCommand.self, ReportCommand.self, ValidateCommand.self, PretrainCommand.self, FinetuneCommand.self,
       EvalCommand.self,
       BenchCommand.self,
-      PrivacyCommand.self, DoctorCommand.self,
+      PrivacyCommand.self, AuditCommand.self, DoctorCommand.self,
     ])
 }

@@ -45,6 +45,11 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
   var aggregator: any Aggregator
   let privacy: PrivacyPlan?
   let seed: UInt64
+  /// Seeds what privacy draws outside the plan — edge key pairs and the server's central noise —
+  /// the run seed except in an audit's trials.
+  var noiseSeed: UInt64
+  /// An audit's canary and observer (nil in ordinary runs).
+  var probe: AuditProbe?
   /// The number of clients (ids 0 ..< population).
   let population: Int
   /// HKDF salt of the edge keys.
@@ -83,6 +88,7 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
     self.aggregator = aggregator
     self.privacy = privacy
     self.seed = seed
+    noiseSeed = seed
     self.keysSeeded = keysSeeded
     runID = Array("fedsim-run:\(runName):\(seed)".utf8)
     global = learner.initialValues
@@ -100,7 +106,7 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
   func makeState(_ client: Int) -> ClientState {
     let state = ClientState(learner: learner.makeState(client: client, ownInitialisation: aggregator.initialisation == .perClient))
     if privacy?.mechanism == .correlated {
-      do { state.secrets = try EdgeSecrets(client: client, seed: seed, seeded: keysSeeded) } catch { errors.record(error) }
+      do { state.secrets = try EdgeSecrets(client: client, seed: noiseSeed, seeded: keysSeeded) } catch { errors.record(error) }
     }
     clients[client] = state
     return state
@@ -118,7 +124,8 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
     var exampleLevel: ExampleLevelPrivacy? = nil
     if let privacy, privacy.level == .example {
       let edges = state.secrets?.edges ?? [], steps = learner.localSteps, errors = self.errors
-      exampleLevel = ExampleLevelPrivacy(clip: privacy.clip) { step, gradient in
+      let canary = probe.flatMap { $0.target == client ? ExampleCanary(coordinate: $0.coordinate, value: $0.canary(round: round)) : nil }
+      exampleLevel = ExampleLevelPrivacy(clip: privacy.clip, canary: canary) { step, gradient in
         do {
           let noise = try privacy.noise(client: client, edges: edges, index: round * steps + step, dimension: gradient.count)
           for i in 0..<gradient.count { gradient[i] += noise[i] }
@@ -132,6 +139,13 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
       privacy: exampleLevel, flipLabels: attack?.attack == .labelFlip && adversaries.contains(client))
     var values = learner.values(of: state.learner)
     var message = shared.pack(values)
+    if let privacy, privacy.level == .example, let probe {
+      // Example level: the adversary sees the round's trained values; it knows nothing of the
+      // target's other examples along the canary's coordinate (they have none).
+      observe(
+        probe, client: client, round: round, start: shared.pack(before), message: message, eta: eta, known: nil, plan: privacy,
+        state: state, steps: learner.localSteps)
+    }
     if let privacy, privacy.level == .user {
       message = privatised(
         start: shared.pack(before), trained: message, eta: eta, client: client, state: state, round: round, plan: privacy)
@@ -181,13 +195,52 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
     var update = (0..<trained.count).map { (Double(start[$0]) - Double(trained[$0])) / eta }
     let norm = update.reduce(0) { $0 + $1 * $1 }.squareRoot()
     if norm > plan.clip { update = update.map { $0 * plan.clip / norm } }
+    let clipped = update
+    if let probe, client == probe.target {
+      // An audit's gradient canary replaces the target's whole clipped update.
+      update = [Double](repeating: 0, count: trained.count)
+      update[probe.coordinate] = probe.canary(round: round)
+    }
     var noise = [Double](repeating: 0, count: trained.count)
     do {
       noise = try plan.noise(client: client, edges: state.secrets?.edges ?? [], index: round, dimension: trained.count)
     } catch {
       errors.record(.simulation("noise of client \(client), round \(round): \(error)"))
     }
-    return (0..<trained.count).map { Float(Double(start[$0]) - eta * (update[$0] + noise[$0])) }
+    let message = (0..<trained.count).map { Float(Double(start[$0]) - eta * (update[$0] + noise[$0])) }
+    if let probe {
+      observe(probe, client: client, round: round, start: start, message: message, eta: eta, known: clipped, plan: plan, state: state)
+    }
+    return message
+  }
+
+  /// An audit's adversary reads a release: the message along the canary's coordinate, less what
+  /// it knows (a non-target's clipped update, the noise on edges to curious users). With central
+  /// noise only the aggregate is released: the target's start and step size are noted for it.
+  func observe(
+    _ probe: AuditProbe, client: Int, round: Int, start: [Float], message: [Float], eta: Double, known: [Double]?, plan: PrivacyPlan,
+    state: ClientState, steps: Int = 1
+  ) {
+    let c = probe.coordinate
+    if plan.mechanism == .central {
+      if client == probe.target { probe.noteTargetRelease(round: round, start: Double(start[c]), eta: eta) }
+      return
+    }
+    guard probe.watches(client) else { return }
+    var residual = (Double(start[c]) - Double(message[c])) / eta
+    if client != probe.target, let known { residual -= known[c] }
+    if !probe.curious.isEmpty {
+      do {
+        for step in 0..<steps {
+          residual -= try plan.knownNoise(
+            client: client, edges: state.secrets?.edges ?? [], curious: probe.curious, index: round * steps + step, dimension: start.count)[
+              c]
+        }
+      } catch {
+        errors.record(.simulation("known noise of client \(client), round \(round): \(error)"))
+      }
+    }
+    probe.observe(client: client, round: round, residual: residual)
   }
 
   /// Raw Float32 values plus sparse predictions: what a real client would send.
@@ -197,7 +250,10 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
 
   /// The std of the server's noise on the sum, in the contributions' units: σ times the largest
   /// step size among the round's senders (each moved the sum by at most η_i·C).
-  func centralNoise(stepSize: Double) -> Double { privacy?.mechanism == .central ? stepSize * (privacy?.sigmaCDP ?? 0) : 0 }
+  func centralNoise(stepSize: Double) -> Double {
+    guard let privacy, privacy.mechanism == .central else { return 0 }
+    return stepSize * privacy.sigmaCDP * (privacy.fault == .halvedNoise ? 0.5 : 1)
+  }
 
   /// Per open aggregation, the largest step size among the replies accepted so far.
   var pendingStepSizes: [Int: Double] = [:]
@@ -239,6 +295,9 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
     let contribution = Contribution(
       client: report.client, values: report.report.message.values, weight: report.report.weight, staleness: report.staleness)
     guard let weight = aggregator.streamingWeight(of: contribution) else { return }
+    if let probe, contribution.values.count > probe.coordinate {
+      probe.noteContribution(round: round, client: report.client, value: Double(contribution.values[probe.coordinate]))
+    }
     pendingSums[round, default: WeightedSum(dimension: shared.packedCount)].add(contribution, weight: weight)
     pendingStepSizes[round] = max(pendingStepSizes[round] ?? 0, report.report.message.stepSize)
   }
@@ -249,7 +308,7 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
       streamsReports ? pendingStepSizes[round] ?? 0 : reports.map(\.report.message.stepSize).max() ?? 0
     pendingStepSizes = pendingStepSizes.filter { $0.key > round }
     var context = AggregationContext(
-      round: round, seed: seed, tensors: shared.packedTensors, centralNoise: centralNoise(stepSize: stepSize))
+      round: round, seed: noiseSeed, tensors: shared.packedTensors, centralNoise: centralNoise(stepSize: stepSize))
     context.report = aggregationReports.report(for: round)
     if personalised {
       personalise(reports.filter { !$0.report.message.values.isEmpty }, round: round)
@@ -262,11 +321,18 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
       // Sums of failed rounds are never finished.
       pendingSums = pendingSums.filter { $0.key > round }
       aggregator.finish(sum, global: &packed, context: context)
+      if let probe, sum.count > 0 { probe.observeAggregate(round: round, value: Double(packed[probe.coordinate]), count: sum.count) }
     } else {
       let contributions = reports.map {
         Contribution(client: $0.client, values: $0.report.message.values, weight: $0.report.weight, staleness: $0.staleness)
       }
       aggregator.aggregate(contributions, global: &packed, context: context)
+      if let probe, privacy?.mechanism == .central, !contributions.isEmpty {
+        for contribution in contributions where contribution.values.count > probe.coordinate {
+          probe.noteContribution(round: round, client: contribution.client, value: Double(contribution.values[probe.coordinate]))
+        }
+        probe.observeAggregate(round: round, value: Double(packed[probe.coordinate]), count: contributions.count)
+      }
     }
     // A non-finite aggregate is not applied: the server keeps its model.
     if let tensor = firstNonFiniteTensor(packed, tensors: shared.packedTensors) {

@@ -103,38 +103,12 @@ public struct Runner {
     }
     switch s.task {
     case .loraLM:
-      guard !s.data.source.isConvex else {
-        throw .invalid(field: "data.source.kind", value: "convex", reason: "task lora-lm needs text (markov, text-dir, jsonl, fortune)")
-      }
-      let data = try ClientData.build(s.data, clients: s.clients, seed: s.seed)
-      if let rates = data.entropyRates {
-        log(
-          "data: \(data.domainNames.count) Markov domains, entropy rates \(rates.map { String(format: "%.3f", $0) }.joined(separator: ", ")) nats/symbol (the loss floor)"
-        )
-      }
-      do { try FileManager.default.createDirectory(at: cacheDirectory, withIntermediateDirectories: true) } catch {
-        throw .output(path: cacheDirectory.path, reason: error.localizedDescription)
-      }
-      let (config, weights) = try BaseModel.prepare(
-        s.model, publicTokens: data.publicTokens, seed: s.seed, cacheDirectory: cacheDirectory, log: log)
-      let model: DecoderLM
-      do { model = try DecoderLM(config: config) } catch { throw .model(error.description) }
-      let learner = LoRALearner(
-        model: model, weights: weights, lora: s.model.lora, data: data, schedule: s.schedule, seed: s.seed, workers: workers,
-        perExample: s.privacy?.level == .example, expertsPerClient: s.model.expertsPerClient)
+      let (learner, data) = try Self.languageModelLearner(for: s, cacheDirectory: cacheDirectory, workers: workers, log: log)
       return try execute(
         learner: learner, aggregator: aggregator, sizes: { (data.train[$0].count, data.validation[$0].count) }, start: start, log: log,
         progress: progress, domainNames: data.domainNames, testLossFloor: data.testLossFloor)
     case .linearRegression, .logisticRegression:
-      let expected = s.task == .linearRegression ? "decor-quadratic or linear" : "logistic"
-      switch (s.task, s.data.source) {
-      case (.linearRegression, .decorQuadratic), (.linearRegression, .linear), (.logisticRegression, .logistic): break
-      default:
-        throw .invalid(field: "data.source.kind", value: "\(s.data.source)", reason: "task \(s.task.rawValue) needs \(expected) data")
-      }
-      let learner = try ConvexLearner(
-        source: s.data.source, data: s.data, clients: s.clients, schedule: s.schedule, initialValue: s.model.convexInit, seed: s.seed,
-        eager: eagerData)
+      let learner = try Self.convexLearner(for: s, eager: eagerData)
       if learner.optimum == nil {
         log(
           "x* is not computed for more than \(ConvexLearner.optimumLimit) clients (it needs every client's data): mean_sq_distance is not reported"
@@ -185,49 +159,8 @@ public struct Runner {
     }
     let settings = SimulationSettings(
       clients: s.clients, seed: s.seed, workers: workers, devices: s.devices, network: s.network, keepsTrace: s.output.writeTrace)
-    var serverSimulation: ServerSimulation<Federation<L>>?
-    var gossipSimulation: GossipSimulation<Federation<L>>?
-    do {
-      switch s.schedule.mode {
-      case .gossip, .asynchronousGossip:
-        let schedule: GossipSchedule =
-          s.schedule.mode == .gossip
-          ? .synchronous(rounds: s.schedule.rounds, deadline: s.schedule.deadline) : .asynchronous(iterations: s.schedule.rounds)
-        let rule = TopologyBuilder.mixing(s.topology.mixing)
-        if let fixedGraph {
-          gossipSimulation = try GossipSimulation(task: federation, settings: settings, graph: fixedGraph, mixing: rule, schedule: schedule)
-        } else {
-          let topology = s.topology, clients = s.clients, seed = s.seed
-          _ = try TopologyBuilder.graph(topology, clients: clients, seed: seed)  // fail early on a bad topology
-          gossipSimulation = try GossipSimulation(
-            task: federation, settings: settings,
-            graphForRound: { round throws(GraphError) in
-              do { return try TopologyBuilder.graph(topology, clients: clients, seed: seed, round: round) } catch {
-                throw GraphError.invalidParameter(generator: topology.kind, parameter: "round", value: "\(round)", expected: "\(error)")
-              }
-            }, mixing: rule, schedule: schedule)
-        }
-      case .bufferedAsynchronous:
-        serverSimulation = try ServerSimulation(
-          task: federation, settings: settings,
-          mode: .bufferedAsynchronous(
-            BufferedAsynchronous(
-              serverUpdates: s.schedule.rounds, concurrency: s.schedule.concurrency, bufferSize: s.schedule.bufferSize,
-              maxStaleness: s.schedule.maxStaleness)))
-      case .synchronous:
-        serverSimulation = try ServerSimulation(
-          task: federation, settings: settings,
-          mode: .synchronous(
-            SynchronousRounds(
-              rounds: s.schedule.rounds, clientsPerRound: s.schedule.clientsPerRound, overSelection: s.schedule.overSelection,
-              deadline: s.schedule.deadline, minimumReports: s.schedule.minimumReports)))
-      }
-    } catch let error as RunError {
-      throw error
-    } catch {
-      throw .simulation("\(error)")
-    }
-
+    let (serverSimulation, gossipSimulation) = try Self.simulation(
+      for: s, federation: federation, settings: settings, fixedGraph: fixedGraph)
     let temporary = workDirectory
     let writer = try MetricsWriter(directory: temporary, resumingAt: resumePoint?.header.metricsBytes)
     let languageModel = L.self == LoRALearner.self
@@ -600,3 +533,98 @@ extension Runner {
 }
 
 func mean(_ values: [Double]) -> Double? { values.isEmpty ? nil : values.reduce(0, +) / Double(values.count) }
+
+extension Runner {
+  /// The simulation of scenario `s` for `federation`: server rounds (synchronous or buffered
+  /// asynchronous) or gossip over the fixed graph or the round's graph.
+  static func simulation<L: LocalLearner>(
+    for s: Scenario, federation: Federation<L>, settings: SimulationSettings, fixedGraph: Graph?
+  ) throws(RunError) -> (server: ServerSimulation<Federation<L>>?, gossip: GossipSimulation<Federation<L>>?) {
+    var serverSimulation: ServerSimulation<Federation<L>>?
+    var gossipSimulation: GossipSimulation<Federation<L>>?
+    do {
+      switch s.schedule.mode {
+      case .gossip, .asynchronousGossip:
+        let schedule: GossipSchedule =
+          s.schedule.mode == .gossip
+          ? .synchronous(rounds: s.schedule.rounds, deadline: s.schedule.deadline) : .asynchronous(iterations: s.schedule.rounds)
+        let rule = TopologyBuilder.mixing(s.topology.mixing)
+        if let fixedGraph {
+          gossipSimulation = try GossipSimulation(task: federation, settings: settings, graph: fixedGraph, mixing: rule, schedule: schedule)
+        } else {
+          let topology = s.topology, clients = s.clients, seed = s.seed
+          _ = try TopologyBuilder.graph(topology, clients: clients, seed: seed)  // fail early on a bad topology
+          gossipSimulation = try GossipSimulation(
+            task: federation, settings: settings,
+            graphForRound: { round throws(GraphError) in
+              do { return try TopologyBuilder.graph(topology, clients: clients, seed: seed, round: round) } catch {
+                throw GraphError.invalidParameter(generator: topology.kind, parameter: "round", value: "\(round)", expected: "\(error)")
+              }
+            }, mixing: rule, schedule: schedule)
+        }
+      case .bufferedAsynchronous:
+        serverSimulation = try ServerSimulation(
+          task: federation, settings: settings,
+          mode: .bufferedAsynchronous(
+            BufferedAsynchronous(
+              serverUpdates: s.schedule.rounds, concurrency: s.schedule.concurrency, bufferSize: s.schedule.bufferSize,
+              maxStaleness: s.schedule.maxStaleness)))
+      case .synchronous:
+        serverSimulation = try ServerSimulation(
+          task: federation, settings: settings,
+          mode: .synchronous(
+            SynchronousRounds(
+              rounds: s.schedule.rounds, clientsPerRound: s.schedule.clientsPerRound, overSelection: s.schedule.overSelection,
+              deadline: s.schedule.deadline, minimumReports: s.schedule.minimumReports)))
+      }
+    } catch let error as RunError {
+      throw error
+    } catch {
+      throw .simulation("\(error)")
+    }
+    return (serverSimulation, gossipSimulation)
+  }
+}
+
+extension Runner {
+  /// The LoRA learner of a language-model scenario (its data and base model; the base is
+  /// pretrained into `cacheDirectory` when not cached).
+  static func languageModelLearner(
+    for s: Scenario, cacheDirectory: URL, workers: Int, log: (String) -> Void
+  ) throws(RunError) -> (LoRALearner, ClientData) {
+    guard !s.data.source.isConvex else {
+      throw .invalid(field: "data.source.kind", value: "convex", reason: "task lora-lm needs text (markov, text-dir, jsonl, fortune)")
+    }
+    let data = try ClientData.build(s.data, clients: s.clients, seed: s.seed)
+    if let rates = data.entropyRates {
+      log(
+        "data: \(data.domainNames.count) Markov domains, entropy rates \(rates.map { String(format: "%.3f", $0) }.joined(separator: ", ")) nats/symbol (the loss floor)"
+      )
+    }
+    do { try FileManager.default.createDirectory(at: cacheDirectory, withIntermediateDirectories: true) } catch {
+      throw .output(path: cacheDirectory.path, reason: error.localizedDescription)
+    }
+    let (config, weights) = try BaseModel.prepare(
+      s.model, publicTokens: data.publicTokens, seed: s.seed, cacheDirectory: cacheDirectory, log: log)
+    let model: DecoderLM
+    do { model = try DecoderLM(config: config) } catch { throw .model(error.description) }
+    let learner = LoRALearner(
+      model: model, weights: weights, lora: s.model.lora, data: data, schedule: s.schedule, seed: s.seed, workers: workers,
+      perExample: s.privacy?.level == .example, expertsPerClient: s.model.expertsPerClient)
+    return (learner, data)
+  }
+
+  /// The learner of a convex scenario (`eager`: every client's data generated at start).
+  static func convexLearner(for s: Scenario, eager: Bool) throws(RunError) -> ConvexLearner {
+    let expected = s.task == .linearRegression ? "decor-quadratic or linear" : "logistic"
+    switch (s.task, s.data.source) {
+    case (.linearRegression, .decorQuadratic), (.linearRegression, .linear), (.logisticRegression, .logistic): break
+    default:
+      throw .invalid(field: "data.source.kind", value: "\(s.data.source)", reason: "task \(s.task.rawValue) needs \(expected) data")
+    }
+    let learner = try ConvexLearner(
+      source: s.data.source, data: s.data, clients: s.clients, schedule: s.schedule, initialValue: s.model.convexInit, seed: s.seed,
+      eager: eager)
+    return learner
+  }
+}

@@ -1,5 +1,10 @@
 import COpenSSL
 
+/// AES-256-CTR fetched once: OpenSSL 3 looks an implicitly named cipher up in its provider tables
+/// on every initialisation, which cost more than the keystream itself for short ones. A fetched
+/// cipher is immutable and may be shared by threads.
+nonisolated(unsafe) private let aes256CTRCipher: OpaquePointer? = EVP_CIPHER_fetch(nil, "AES-256-CTR", nil)
+
 /// AES-256-CTR keystreams through OpenSSL's EVP interface.
 public enum Keystream {
   /// `count` keystream bytes for `key` (32 bytes) from the 16-byte initial counter block `iv`:
@@ -8,7 +13,9 @@ public enum Keystream {
     guard key.count == 32, iv.count == 16 else { throw OpenSSLError("AES-256-CTR with a \(key.count)-byte key and a \(iv.count)-byte IV") }
     guard let context = EVP_CIPHER_CTX_new() else { throw OpenSSLError("cipher context") }
     defer { EVP_CIPHER_CTX_free(context) }
-    guard EVP_EncryptInit_ex(context, EVP_aes_256_ctr(), nil, key, iv) == 1 else { throw OpenSSLError("AES-256-CTR setup") }
+    guard let cipher = aes256CTRCipher, EVP_EncryptInit_ex2(context, cipher, key, iv, nil) == 1 else {
+      throw OpenSSLError("AES-256-CTR setup")
+    }
     let zeros = [UInt8](repeating: 0, count: count)
     var output = [UInt8](repeating: 0, count: count + 16)
     var written: Int32 = 0

@@ -97,9 +97,17 @@ final class ConvexLearner: LocalLearner, @unchecked Sendable {
         g = [Double](repeating: 0, count: problem.dimension)
         let chosen = rows ?? Array(0..<problem.examples)
         for k in chosen {
-          let gk = problem.exampleGradient(state.x, k)
+          var gk = problem.exampleGradient(state.x, k)
           let norm = gk.reduce(0) { $0 + $1 * $1 }.squareRoot()
           let scale = min(1, privacy.clip / max(norm, 1e-300))
+          if let canary = privacy.canary {
+            // An audit: example 0 is the canary; the others have nothing along its coordinate.
+            if k == 0 {
+              g[canary.coordinate] += canary.value
+              continue
+            }
+            gk[canary.coordinate] = 0
+          }
           for j in 0..<g.count { g[j] += scale * gk[j] }
         }
         for j in 0..<g.count { g[j] /= Double(chosen.count) }

@@ -21,7 +21,16 @@ struct ClientEvaluation: Sendable {
 /// `addNoise(step, &gradient)` adds the mechanism's noise for local step `step` of the round.
 struct ExampleLevelPrivacy: Sendable {
   let clip: Double
+  /// An audit's gradient canary (the target client only).
+  var canary: ExampleCanary? = nil
   let addNoise: @Sendable (_ step: Int, _ gradient: inout [Double]) -> Void
+}
+
+/// An audit's example-level gradient canary: example 0's clipped gradient is `value`·e along
+/// `coordinate`, and the client's other examples have no component along e.
+struct ExampleCanary: Sendable {
+  let coordinate: Int
+  let value: Double
 }
 
 /// The model-specific half of a federation: how one client trains, what its parameters are, how

@@ -2,6 +2,15 @@ import Aggregation
 import Graphs
 import Privacy
 
+/// A deliberately broken privacy mechanism, for checking that an audit catches it.
+public enum MechanismFault: String, Sendable, CaseIterable {
+  /// Every noise draw (private, correlated, central) at half its std.
+  case halvedNoise = "halved-noise"
+  /// Decor's edge keystreams restart every release: the correlated noise is the same every round,
+  /// so it stops cancelling between rounds.
+  case reusedKeystream = "reused-keystream"
+}
+
 /// The resolved differential privacy of a run: the aggregator's mechanism with the scenario's
 /// clip, noise levels (given or calibrated to a target ε) and the accountant's per-client loss.
 struct PrivacyPlan: Sendable {
@@ -13,7 +22,10 @@ struct PrivacyPlan: Sendable {
   let sigmaCor: Double
   let delta: Double
   let accountant: PrivacySection.Accountant
-  let seed: UInt64
+  /// Seeds the private noise (an audit gives every trial its own).
+  var seed: UInt64
+  /// A deliberately broken mechanism (audits only: the accountant still reports the correct one's ε).
+  var fault: MechanismFault? = nil
   /// Noisy releases per round: 1 at user level, the local steps at example level.
   let releasesPerRound: Int
   /// Per client: ρ_i of one user-level release, nil for a curious client.
@@ -43,15 +55,35 @@ struct PrivacyPlan: Sendable {
   ///
   /// - Throws: `OpenSSLError` when a keystream cannot be produced.
   func noise(client: Int, edges: [EdgeKey], index: Int, dimension: Int) throws(OpenSSLError) -> [Double] {
+    var noise: [Double]
     switch mechanism {
     case .none, .central: return [Double](repeating: 0, count: dimension)
     case .local:
-      return try CorrelatedNoise(sigmaCDP: sigmaCDP, sigmaCor: 0).noise(
+      noise = try CorrelatedNoise(sigmaCDP: sigmaCDP, sigmaCor: 0).noise(
         user: client, edges: [], round: index, dimension: dimension, seed: seed)
     case .correlated:
-      return try CorrelatedNoise(sigmaCDP: sigmaCDP, sigmaCor: sigmaCor).noise(
-        user: client, edges: edges, round: index, dimension: dimension, seed: seed)
+      let correlated = CorrelatedNoise(sigmaCDP: sigmaCDP, sigmaCor: sigmaCor)
+      if fault == .reusedKeystream {
+        // The edge keystreams restart every release, so the correlated part repeats.
+        let privatePart = try CorrelatedNoise(sigmaCDP: sigmaCDP, sigmaCor: 0).noise(
+          user: client, edges: [], round: index, dimension: dimension, seed: seed)
+        let repeated = try correlated.correlated(user: client, edges: edges, round: 0, dimension: dimension)
+        noise = (0..<dimension).map { privatePart[$0] + repeated[$0] }
+      } else {
+        noise = try correlated.noise(user: client, edges: edges, round: index, dimension: dimension, seed: seed)
+      }
     }
+    if fault == .halvedNoise { noise = noise.map { 0.5 * $0 } }
+    return noise
+  }
+
+  /// The part of `client`'s noise in release `index` that the curious users know: the correlated
+  /// noise on its edges to them (they hold those edge keys).
+  func knownNoise(client: Int, edges: [EdgeKey], curious: Set<Int>, index: Int, dimension: Int) throws(OpenSSLError) -> [Double] {
+    let known = edges.filter { curious.contains($0.low == client ? $0.high : $0.low) }
+    guard mechanism == .correlated, !known.isEmpty else { return [Double](repeating: 0, count: dimension) }
+    let round = fault == .reusedKeystream ? 0 : index
+    return try CorrelatedNoise(sigmaCDP: 0, sigmaCor: sigmaCor).correlated(user: client, edges: known, round: round, dimension: dimension)
   }
 
   /// The plan for `mechanism` under the scenario's privacy section. `graph` is the communication
