@@ -1,6 +1,7 @@
 import ArgumentParser
 import FedSim
 import Foundation
+import Learning
 
 struct AuditCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -35,6 +36,7 @@ struct AuditCommand: ParsableCommand {
   @Flag(help: "One JSON object.") var json = false
 
   func run() throws {
+    BLAS.threads = 1  // as `fedsim run`: parallelism comes from the trials
     let log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
     do {
       let scenario = try ScenarioDecoder.decode(contentsOf: URL(fileURLWithPath: file), overrides: overrides)
