@@ -23,31 +23,51 @@ enum Convolution {
     }
     var size = 1
     while size < count { size <<= 1 }
+    let twiddles = Twiddles(size: size)
     var re1 = [Double](repeating: 0, count: size), im1 = re1
     for i in 0..<a.count { re1[i] = a[i] }
-    transform(&re1, &im1, inverse: false)
+    transform(&re1, &im1, inverse: false, twiddles: twiddles)
     var re2 = re1, im2 = im1
     // A sequence convolved with itself (repeated squaring) is transformed once.
     if !(a.count == b.count && a == b) {
       re2 = [Double](repeating: 0, count: size)
       im2 = re2
       for i in 0..<b.count { re2[i] = b[i] }
-      transform(&re2, &im2, inverse: false)
+      transform(&re2, &im2, inverse: false, twiddles: twiddles)
     }
     for i in 0..<size {
       let (r, m) = (re1[i] * re2[i] - im1[i] * im2[i], re1[i] * im2[i] + im1[i] * re2[i])
       re1[i] = r
       im1[i] = m
     }
-    transform(&re1, &im1, inverse: true)
+    transform(&re1, &im1, inverse: true, twiddles: twiddles)
     let scale = 1 / Double(size)
     return (0..<count).map { max(0, re1[$0] * scale) }
   }
 
+  /// exp(−2πik/n) for k < n/2, each computed directly (not by recurrence) to keep round-off at
+  /// machine level; a stage of length L uses every (n/L)-th, the inverse their conjugates. One
+  /// table serves the three transforms of a convolution.
+  struct Twiddles {
+    let size: Int
+    let re: [Double]
+    let im: [Double]
+
+    init(size: Int) {
+      self.size = size
+      let half = max(1, size / 2)
+      let angle = -2 * Double.pi / Double(size)
+      re = (0..<half).map { cos(angle * Double($0)) }
+      im = (0..<half).map { sin(angle * Double($0)) }
+    }
+  }
+
   /// In-place FFT of a power-of-two length (unnormalised inverse).
-  static func transform(_ re: inout [Double], _ im: inout [Double], inverse: Bool) {
+  static func transform(_ re: inout [Double], _ im: inout [Double], inverse: Bool, twiddles: Twiddles? = nil) {
     let n = re.count
     guard n > 1 else { return }
+    let table = twiddles.flatMap { $0.size == n ? $0 : nil } ?? Twiddles(size: n)
+    let sign: Double = inverse ? -1 : 1
     re.withUnsafeMutableBufferPointer { re in
       im.withUnsafeMutableBufferPointer { im in
         // Bit-reversal permutation.
@@ -66,14 +86,11 @@ enum Convolution {
         }
         var length = 2
         while length <= n {
-          let angle = (inverse ? 2 : -2) * Double.pi / Double(length)
           let half = length / 2
-          // Twiddles computed directly (not by recurrence) to keep round-off at machine level.
-          var wr = [Double](repeating: 0, count: half), wi = wr
-          for k in 0..<half {
-            wr[k] = cos(angle * Double(k))
-            wi[k] = sin(angle * Double(k))
-          }
+          let stride = n / length
+          // This stage's twiddles, contiguous for the butterflies.
+          let wr = (0..<half).map { table.re[$0 * stride] }
+          let wi = (0..<half).map { sign * table.im[$0 * stride] }
           var start = 0
           while start < n {
             for k in 0..<half {
