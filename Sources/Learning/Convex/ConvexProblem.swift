@@ -183,10 +183,10 @@ public struct ConvexProblem: Sendable {
     var stream = RandomStream(seed: seed, purpose: .data, client: UInt32(truncatingIfNeeded: client))
     let shift = normals(d, from: &stream)
     let weights = (0..<d).map { truth[$0] + h * shift[$0] }
-    var features = [Double](repeating: 0, count: rows.count * d)
     var targets = [Double](repeating: 0, count: rows.count)
     var draws = [Double](repeating: 0, count: d + 1)
-    features.withUnsafeMutableBufferPointer { x in
+    // Every entry is written below: no zero-filling first.
+    let features = [Double](unsafeUninitializedCapacity: rows.count * d) { x, initialized in
       draws.withUnsafeMutableBufferPointer { draw in
         for (k, example) in rows.enumerated() {
           // The example's d features, then its noise.
@@ -200,6 +200,7 @@ public struct ConvexProblem: Sendable {
           targets[k] = dot + noise * draw[d]
         }
       }
+      initialized = rows.count * d
     }
     return ConvexProblem(features: features, targets: targets, dimension: d, loss: .squared)
   }
@@ -221,12 +222,12 @@ public struct ConvexProblem: Sendable {
   ) -> ConvexProblem {
     var stream = RandomStream(seed: seed, purpose: .data, client: UInt32(truncatingIfNeeded: client))
     let center = normals(d, from: &stream).map { h * $0 }
-    var features = [Double](repeating: 0, count: rows.count * d)
     var targets = [Double](repeating: 0, count: rows.count)
-    features.withUnsafeMutableBufferPointer { x in
+    // Every entry is written below: no zero-filling first.
+    let features = [Double](unsafeUninitializedCapacity: rows.count * d) { x, initialized in
       for (k, example) in rows.enumerated() {
         var row = exampleStream(client: client, example: example, seed: seed)
-        row.fillNormals(x.baseAddress! + k * d, count: d)
+        if let base = x.baseAddress { row.fillNormals(base + k * d, count: d) }
         var dot = 0.0
         for j in 0..<d {
           x[k * d + j] += center[j]
@@ -234,6 +235,7 @@ public struct ConvexProblem: Sendable {
         }
         targets[k] = row.nextDouble() < 1 / (1 + Foundation.exp(-dot)) ? 1 : 0
       }
+      initialized = rows.count * d
     }
     return ConvexProblem(features: features, targets: targets, dimension: d, loss: .logistic, l2: l2)
   }

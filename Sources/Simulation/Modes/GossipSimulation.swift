@@ -3,13 +3,8 @@ import Randomness
 
 /// Decentralized learning over a communication graph on the discrete-event kernel.
 public final class GossipSimulation<Task: DecentralizedTask> {
-  enum Event: Sendable {
-    case computeDone(ClientID, Int)
-    case delivered(from: ClientID, to: ClientID, Int)
-    case roundDeadline(Int)
-    case retry(ClientID)
-    case setupDelivered(from: ClientID, to: ClientID, attempt: Int)
-  }
+  // Top level (it does not depend on the task): the event queue stays specialised.
+  typealias Event = GossipEvent
 
   public let task: Task
   public let settings: SimulationSettings
@@ -348,4 +343,13 @@ public final class GossipSimulation<Task: DecentralizedTask> {
       if let weight = weights[item.key], weight > 0 { result[item.key] = item.value / weight }
     }
   }
+}
+
+/// An event of a gossip simulation.
+enum GossipEvent: Sendable {
+  case computeDone(ClientID, Int)
+  case delivered(from: ClientID, to: ClientID, Int)
+  case roundDeadline(Int)
+  case retry(ClientID)
+  case setupDelivered(from: ClientID, to: ClientID, attempt: Int)
 }

@@ -9,20 +9,12 @@ import Randomness
 /// Every job reads only its own inputs and writes only its own slot, and results are applied in
 /// event order, so the trace and the metrics do not depend on the number of workers.
 public final class ServerSimulation<Task: FederatedTask> {
-  public enum Mode: Sendable, Equatable {
-    case synchronous(SynchronousRounds)
-    case bufferedAsynchronous(BufferedAsynchronous)
-  }
+  public typealias Mode = ServerSchedule
 
-  enum Event: Sendable {
-    case arrivedAtClient(ClientID, Int)
-    case computeDone(ClientID, Int)
-    case crashed(ClientID, Int)
-    case wentOffline(ClientID, Int)
-    case arrivedAtServer(ClientID, Int)
-    case deadline(Int)
-    case retry
-  }
+  // Events and keys do not depend on the task: top-level types keep the event queue and the
+  // dictionaries keyed by them concrete (specialised) inside this generic class.
+  typealias Event = ServerEvent
+  typealias Key = DispatchKey
 
   struct Dispatch {
     let message: Task.Message
@@ -38,11 +30,6 @@ public final class ServerSimulation<Task: FederatedTask> {
     let done: SimulatedTime
     /// Dispatch order (breaks ties in `done` like the event queue does).
     let order: Int
-  }
-
-  struct Key: Hashable {
-    let client: ClientID
-    let key: Int
   }
 
   public let task: Task
@@ -349,4 +336,28 @@ public final class ServerSimulation<Task: FederatedTask> {
     case .bufferedAsynchronous: refill()
     }
   }
+}
+
+/// The schedule of a server-based simulation: synchronous rounds or buffered asynchronous
+/// aggregation.
+public enum ServerSchedule: Sendable, Equatable {
+  case synchronous(SynchronousRounds)
+  case bufferedAsynchronous(BufferedAsynchronous)
+}
+
+/// An event of a server-based simulation.
+enum ServerEvent: Sendable {
+  case arrivedAtClient(ClientID, Int)
+  case computeDone(ClientID, Int)
+  case crashed(ClientID, Int)
+  case wentOffline(ClientID, Int)
+  case arrivedAtServer(ClientID, Int)
+  case deadline(Int)
+  case retry
+}
+
+/// A client's dispatch: the client and the round (synchronous) or dispatch number (asynchronous).
+struct DispatchKey: Hashable {
+  let client: ClientID
+  let key: Int
 }
