@@ -112,6 +112,31 @@ import Testing
     #expect(!correct.exceedsAccountant, "audited \(correct.bound.epsilonLower) vs ε \(correct.epsilon)")
   }
 
+  /// The ε an audit compares with is the one a run of the same scenario reports (the worst
+  /// honest client's final ε), at user level and at example level with several local steps.
+  @Test func accountantEpsilonIsTheRunsEpsilon() throws {
+    let cases: [(String, [String])] = [
+      (Self.decor(clients: 6, rounds: 2, sigmaCDP: 2, epsilon: 3, delta: 1e-3, curious: "[1]"), []),
+      (
+        Self.gaussian(epsilon: 2, delta: 1e-3),
+        ["privacy.level=example", "privacy.accountant=rdp", "schedule.batch_size=12", "schedule.rounds=2", "schedule.local_steps=2"]
+      ),
+    ]
+    for (text, overrides) in cases {
+      let audited = try audit(text, overrides: overrides, trials: 100)
+      let scenario = try ScenarioDecoder.decode(text, file: "audit.yaml", overrides: overrides)
+      let out = RunnerTests().temporary("audit-run")
+      try FileManager.default.createDirectory(at: out.deletingLastPathComponent(), withIntermediateDirectories: true)
+      let summary = try Runner(
+        scenario: scenario, scenarioText: text, overrides: overrides, workers: 1, output: out,
+        cacheDirectory: RunnerTests().temporary("cache")
+      ).run(log: { _ in }, progress: { _ in })
+      let spent = try #require(summary["final_epsilon"])
+      #expect(abs(audited.epsilon - spent) <= 1e-12 * spent, "audit ε \(audited.epsilon), run ε \(spent)")
+      #expect(audited.releases == scenario.schedule.rounds)
+    }
+  }
+
   /// Same scenario and seed ⇒ the same audit, whatever the number of workers.
   @Test func independentOfWorkers() throws {
     let text = Self.decor(clients: 6, rounds: 2, sigmaCDP: 2, epsilon: 3, delta: 1e-3, curious: "[1]")

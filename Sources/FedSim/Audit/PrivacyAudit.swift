@@ -36,10 +36,11 @@ public struct PrivacyAudit {
     public let level: String
     public let target: Int
     public let coordinate: Int
-    /// The accountant's ε for the target after its releases, and which accountant.
+    /// The accountant's ε for the target after the rounds it released in, and which accountant.
     public let epsilon: Double
     public let accountant: String
     public let delta: Double
+    /// Rounds in which the target released (at example level, each with `local_steps` noisy steps).
     public let releases: Int
     public let bound: EmpiricalPrivacy.Bound
     public let confidence: Double
@@ -228,7 +229,7 @@ public struct PrivacyAudit {
     let bound = EmpiricalPrivacy.bound(
       threshold: choices[chosen].threshold, with: scores[0][chosen], without: scores[1][chosen], delta: plan.delta,
       confidence: options.confidence)
-    let epsilon = plan.epsilon(client: target, rounds: releases / plan.releasesPerRound) ?? .nan
+    let epsilon = plan.epsilon(client: target, rounds: releases) ?? .nan
     let accountant =
       plan.level == .example ? "rdp (subsampled)" : plan.accountant == .pld ? "exact Gaussian (pld)" : "SecLDP conversion (rdp)"
     return Result(
