@@ -150,3 +150,25 @@ import Testing
     #expect(worst.curious == [exact.firstIndex(of: exact.max()!)!])
   }
 }
+
+@Suite struct InverseCovarianceColumnTests {
+  /// Σ_H⁻¹ e_u: its own entry is the accountant's ρ_u / 2C², Σ_H times it is e_u, and curious
+  /// users have no entry.
+  @Test func columnOfTheHonestInverse() throws {
+    let graph = try Graph.ring(n: 8)
+    let noise = DecorNoise(sigmaCDP: 1.5, sigmaCor: 3, clip: 1)
+    let accountant = SecLDPAccountant(graph: graph)
+    let column = try accountant.inverseCovarianceColumn(noise: noise, curious: [2], user: 4)
+    #expect(column[2] == nil)
+    let rho = try #require(try accountant.stepLoss(noise: noise, curious: .users([2])).loss(ofUser: 4))
+    expectClose(try #require(column[4]), rho / 2, relative: 1e-12, "own entry")
+    // (σ_cdp² I + σ_cor² L_H) w = e_4 over the honest users (L_H counts honest neighbours only).
+    for user in 0..<8 where user != 2 {
+      let honestNeighbours = graph.neighbours(of: user).filter { $0 != 2 }
+      var value = (2.25 + 9 * Double(honestNeighbours.count)) * (column[user] ?? 0)
+      for peer in honestNeighbours { value -= 9 * (column[peer] ?? 0) }
+      #expect(abs(value - (user == 4 ? 1 : 0)) < 1e-12, "row \(user): \(value)")
+    }
+    #expect(throws: AccountantError.self) { try accountant.inverseCovarianceColumn(noise: noise, curious: [2], user: 2) }
+  }
+}

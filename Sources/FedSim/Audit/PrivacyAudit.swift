@@ -139,19 +139,10 @@ public struct PrivacyAudit {
     var made: [L] = []
     for _ in 0..<options.workers { made.append(try makeLearner()) }
     let learners = made, learner = made[0]
-    let decentralized = s.schedule.mode == .gossip || s.schedule.mode == .asynchronousGossip
-    let varies = TopologyBuilder.varies(s.topology) && s.schedule.mode == .gossip
-    let fixedGraph: Graph? = decentralized && !varies ? try TopologyBuilder.graph(s.topology, clients: s.clients, seed: s.seed) : nil
-    do { try aggregator.validate(s.aggregationSetup(graph: fixedGraph)) } catch {
-      throw .invalid(field: "aggregator.options.\(error.option)", value: error.value, reason: error.description)
+    let (fixedGraph, prepared) = try Runner.prepare(s, learner: learner, aggregator: aggregator)
+    guard let plan = prepared, let section = s.privacy else {
+      throw .invalid(field: "privacy", value: "missing", reason: "nothing to audit")
     }
-    guard
-      let plan = try PrivacyPlan.make(
-        s.privacy, mechanism: aggregator.privacy, aggregator: s.aggregator.name, graph: fixedGraph, clients: s.clients,
-        rounds: s.schedule.rounds, localSteps: learner.localSteps, batchSize: learner.batchSize,
-        examples: (0..<s.clients).map { learner.exampleCount(client: $0) }, seed: s.seed),
-      let section = s.privacy
-    else { throw .invalid(field: "privacy", value: "missing", reason: "nothing to audit") }
 
     // The target: the honest client with the largest ε after the scenario's rounds.
     let epsilons = (0..<s.clients).map { plan.epsilon(client: $0, rounds: s.schedule.rounds) }
@@ -271,56 +262,17 @@ public struct PrivacyAudit {
       curious = worst.user >= 0 ? [worst.user] : []
     }
     guard plan.level == .user else { return (curious, [target: 1]) }
-    let honest = (0..<graph.nodeCount).filter { !curious.contains($0) }
-    let position = Dictionary(uniqueKeysWithValues: honest.enumerated().map { ($1, $0) })
-    let n = honest.count
-    var sigma = [Double](repeating: 0, count: n * n)
-    let cdp = plan.sigmaCDP * plan.sigmaCDP, cor = plan.sigmaCor * plan.sigmaCor
-    for (row, client) in honest.enumerated() {
-      sigma[row * n + row] = cdp
-      for peer in graph.neighbours(of: client) {
-        guard let column = position[peer] else { continue }
-        sigma[row * n + row] += cor
-        sigma[row * n + column] -= cor
-      }
+    let column: [Int: Double]
+    do {
+      column = try SecLDPAccountant(graph: graph).inverseCovarianceColumn(
+        noise: DecorNoise(sigmaCDP: plan.sigmaCDP, sigmaCor: plan.sigmaCor, clip: plan.clip), curious: curious.sorted(), user: target)
+    } catch {
+      throw .invalid(field: "privacy", value: "σ_cdp \(plan.sigmaCDP), σ_cor \(plan.sigmaCor)", reason: error.description)
     }
-    guard let targetRow = position[target], let w = Self.solve(sigma, n: n, unit: targetRow) else {
+    guard let own = column[target], own > 0 else {
       throw .invalid(field: "privacy.sigma_cdp", value: "\(plan.sigmaCDP)", reason: "the honest noise covariance is singular")
     }
-    let scale = 1 / w[targetRow]
-    var weights: [Int: Double] = [:]
-    for (row, client) in honest.enumerated() where w[row] != 0 { weights[client] = w[row] * scale }
-    return (curious, weights)
-  }
-
-  /// Solves A x = e_unit for a symmetric positive definite A (Cholesky); nil if it is not.
-  static func solve(_ a: [Double], n: Int, unit: Int) -> [Double]? {
-    var l = [Double](repeating: 0, count: n * n)
-    for i in 0..<n {
-      for j in 0...i {
-        var sum = a[i * n + j]
-        for k in 0..<j { sum -= l[i * n + k] * l[j * n + k] }
-        if i == j {
-          guard sum > 0 else { return nil }
-          l[i * n + i] = sum.squareRoot()
-        } else {
-          l[i * n + j] = sum / l[j * n + j]
-        }
-      }
-    }
-    var y = [Double](repeating: 0, count: n)
-    for i in 0..<n {
-      var sum = i == unit ? 1.0 : 0
-      for k in 0..<i { sum -= l[i * n + k] * y[k] }
-      y[i] = sum / l[i * n + i]
-    }
-    var x = [Double](repeating: 0, count: n)
-    for i in stride(from: n - 1, through: 0, by: -1) {
-      var sum = y[i]
-      for k in (i + 1)..<n { sum -= l[k * n + i] * x[k] }
-      x[i] = sum / l[i * n + i]
-    }
-    return x
+    return (curious, column.mapValues { $0 / own })
   }
 
   func describeObservation(plan: PrivacyPlan, target: Int, curious: Set<Int>, weights: [Int: Double]) -> String {

@@ -52,6 +52,28 @@ public struct SecLDPAccountant: Sendable {
     return try SecLDPGuarantee(step: stepLoss(noise: noise, curious: curious), steps: steps, delta: delta)
   }
 
+  /// Σ_H⁻¹ e_user by original id (honest users only): the direction of the likelihood-ratio test
+  /// between two values of `user`'s contribution when the adversary sees every honest message
+  /// with the claimed noise — what an empirical audit weighs the honest users' residuals by.
+  ///
+  /// - Throws: `AccountantError` for invalid noise, curious ids out of range or repeated, a
+  ///   curious `user`, or a singular covariance.
+  public func inverseCovarianceColumn(noise: DecorNoise, curious: [Int], user: Int) throws(AccountantError) -> [Int: Double] {
+    try noise.validate()
+    let subgraph = try HonestSubgraph(graph: graph, curious: curious)
+    guard let row = subgraph.honest.firstIndex(of: user) else { throw .curiousOutOfRange(id: user, nodeCount: graph.nodeCount) }
+    let variance = noise.sigmaCDP * noise.sigmaCDP, correlated = noise.sigmaCor * noise.sigmaCor
+    let (inverse, info) = invertedCovariance(subgraph.induced, variance: variance, correlated: correlated, mirror: true)
+    if info > 0 {
+      throw .singularCovariance(sigmaCDP: noise.sigmaCDP, sigmaCor: noise.sigmaCor, leadingMinor: Int(info), honestCount: subgraph.count)
+    }
+    if info < 0 { throw .lapack(routine: "dpotrf/dpotri", info: Int(info)) }
+    let n = subgraph.count
+    var column: [Int: Double] = [:]
+    for (k, id) in subgraph.honest.enumerated() where inverse[row * n + k] != 0 { column[id] = inverse[row * n + k] }
+    return column
+  }
+
   /// ρ alone (no bounds, no eigenvalues): what the calibration searches over.
   func rho(noise: DecorNoise, curious: CuriousUsers) throws(AccountantError) -> Double {
     try noise.validate()
