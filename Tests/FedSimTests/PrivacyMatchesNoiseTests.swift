@@ -72,9 +72,10 @@ import Testing
       learner: learner, aggregator: try AggregatorRegistry.shared.make("ldp"), privacy: plan, population: scenario.clients, seed: 3,
       runName: "t", keysSeeded: true)
     let state = federation.makeState(0)
+    let own = try #require(state.learner)
     let cosine = LearningRateSchedule.named("cosine", peak: 0.1, warmupSteps: 0, totalSteps: 40)!
     for round in 0..<10 {
-      let before = learner.values(of: state.learner)
+      let before = learner.values(of: own)
       let report = federation.step(client: 0, state: state, round: round, worker: 0)
       let moved = zip(report.message.values, before).map { Double($0) - Double($1) }.reduce(0) { $0 + $1 * $1 }.squareRoot()
       let eta = (0..<4).map { Double(cosine.rate(at: round * 4 + $0)) }.reduce(0, +) / 4

@@ -39,8 +39,10 @@ enum BaseModel {
               format: "base model: pretrained %d steps on %d public tokens, last train loss %.4f", steps, publicTokens.count, last.mean))
         } catch { throw .model(error.description) }
       }
-      // Written to a temporary folder, then renamed: a half-written cache entry is never reused.
-      let temporary = cacheDirectory.appendingPathComponent(".base-\(key)-\(ProcessInfo.processInfo.processIdentifier)")
+      // Written to a temporary folder, then renamed: a half-written cache entry is never reused
+      // (unique per writer: the ranks of a distributed run may pretrain at the same time).
+      let temporary = cacheDirectory.appendingPathComponent(
+        ".base-\(key)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)")
       do {
         try? FileManager.default.removeItem(at: temporary)
         try ModelCheckpoint.save(config: config, weights: weights, to: temporary)

@@ -16,7 +16,8 @@ struct FederationMessage: Sendable {
 final class FederationClient<LearnerState: AnyObject & Sendable>: @unchecked Sendable {
   // @unchecked Sendable: mutated only by the job that trains or mixes this client, one at a time,
   // or on the simulator thread while no job runs.
-  let learner: LearnerState
+  /// The learner's state: nil on the ranks of a distributed run that do not own the client.
+  let learner: LearnerState?
   var participations = 0
   /// Rounds whose local result was rejected (non-finite values).
   var rejections = 0
@@ -27,7 +28,7 @@ final class FederationClient<LearnerState: AnyObject & Sendable>: @unchecked Sen
   var lastRow: MixingRow?
   var lastRowRound = -1
 
-  init(learner: LearnerState) { self.learner = learner }
+  init(learner: LearnerState?) { self.learner = learner }
 }
 
 /// A federation of clients training one kind of model: communication, aggregation and privacy,
@@ -76,6 +77,8 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
   /// Clients that send poisoned values, and how (`adversaries`).
   var adversaries: Set<Int> = []
   var attack: AdversariesSection?
+  /// The ranks sharing this federation: a client's learner state lives on its owner only.
+  var cluster: any Cluster = SingleProcess()
 
   init(
     learner: Learner, aggregator: any Aggregator, privacy: PrivacyPlan?, population: Int, seed: UInt64, runName: String, keysSeeded: Bool,
@@ -104,6 +107,12 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
   var personalised: Bool { aggregator.communication == .server && aggregator.personalisesOnServer }
 
   func makeState(_ client: Int) -> ClientState {
+    guard cluster.owns(client) else {
+      // Another rank trains this client: only the counters every rank keeps live here.
+      let state = ClientState(learner: nil)
+      clients[client] = state
+      return state
+    }
     let state = ClientState(learner: learner.makeState(client: client, ownInitialisation: aggregator.initialisation == .perClient))
     if privacy?.mechanism == .correlated {
       do { state.secrets = try EdgeSecrets(client: client, seed: noiseSeed, seeded: keysSeeded) } catch { errors.record(error) }
@@ -118,9 +127,13 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
   /// message is y = x − η(clip(u, C) + noise) with u = (x − x_trained)/η at user level, or the
   /// trained values when each step was already private (example level) or without privacy.
   func step(client: Int, state: ClientState, round: Int, worker: Int) -> LocalReport<FederationMessage> {
-    let before = learner.values(of: state.learner)
-    let eta = learner.roundStepSize(of: state.learner)
-    let snapshot = learner.snapshot(of: state.learner)
+    guard let own = state.learner else {
+      errors.record(.simulation("client \(client) was given to rank \(cluster.rank), which does not own it"))
+      return LocalReport(message: FederationMessage(values: []), weight: 0, rejected: true)
+    }
+    let before = learner.values(of: own)
+    let eta = learner.roundStepSize(of: own)
+    let snapshot = learner.snapshot(of: own)
     var exampleLevel: ExampleLevelPrivacy? = nil
     if let privacy, privacy.level == .example {
       let edges = state.secrets?.edges ?? [], steps = learner.localSteps, errors = self.errors
@@ -135,9 +148,9 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
       }
     }
     let metrics = learner.train(
-      client: client, state: state.learner, round: round, worker: worker, anchor: before, proximal: aggregator.proximalStrength,
+      client: client, state: own, round: round, worker: worker, anchor: before, proximal: aggregator.proximalStrength,
       privacy: exampleLevel, flipLabels: attack?.attack == .labelFlip && adversaries.contains(client))
-    var values = learner.values(of: state.learner)
+    var values = learner.values(of: own)
     var message = shared.pack(values)
     if let privacy, privacy.level == .example, let probe {
       // Example level: the adversary sees the round's trained values; it knows nothing of the
@@ -150,22 +163,15 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
       message = privatised(
         start: shared.pack(before), trained: message, eta: eta, client: client, state: state, round: round, plan: privacy)
       shared.unpack(message, into: &values)
-      learner.setValues(values, of: state.learner)
+      learner.setValues(values, of: own)
     }
     // A non-finite loss or update never leaves the client: the round is undone.
     let badLoss = metrics.keys.sorted().first { !(metrics[$0]?.isFinite ?? true) }
     if let tensor = badLoss ?? firstNonFiniteTensor(values, tensors: learner.tensors) {
       found(NonFiniteFinding(round: round, client: client, site: badLoss != nil ? .loss : .update, tensor: tensor))
-      learner.restore(snapshot, to: state.learner)
-      state.participations += 1
-      state.rejections += 1
+      learner.restore(snapshot, to: own)
       return LocalReport(message: FederationMessage(values: []), weight: learner.trainingWeight(client: client), rejected: true)
     }
-    if privacy != nil {
-      // A release is what leaves the client: nothing does in rounds without exchange.
-      if communicates && exchanges(round: round) { state.releases += 1 }
-    }
-    state.participations += 1
     var predictions: Predictions? = nil
     if aggregator.evidence.kinds.contains(.predictions) && aggregator.exchanges(round: round) {
       predictions = learner.predictions(values: values, request: aggregator.evidence, worker: worker)
@@ -180,10 +186,12 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
       weight: learner.trainingWeight(client: client), metrics: metrics)
   }
 
-  /// Records a non-finite value; under `faults.non_finite: stop` the run stops with it.
+  /// Records a non-finite value; under `faults.non_finite: stop` the run stops with it — for a
+  /// client's own work, once the job is finished (`finishedLocalWork`, in job order, so that the
+  /// first failing job's finding is the error whatever thread or rank ran it).
   func found(_ finding: NonFiniteFinding) {
     findings.record(finding)
-    if nonFinite == .stop { errors.record(.nonFinite(finding)) }
+    if nonFinite == .stop && finding.site == .aggregate { errors.record(.nonFinite(finding)) }
   }
 
   /// User-level release y = x − η(clip(u, C) + noise) of the update u = (x − x_trained)/η, with η
@@ -280,10 +288,10 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
   func localWork(client: ClientID, state: inout ClientState, received: FederationMessage, round: Int, worker: Int)
     -> LocalReport<FederationMessage>
   {
-    if communicates && received.values.count == shared.packedCount {
-      var values = learner.values(of: state.learner)
+    if communicates && received.values.count == shared.packedCount, let own = state.learner {
+      var values = learner.values(of: own)
       shared.unpack(received.values, into: &values)
-      learner.setValues(values, of: state.learner)
+      learner.setValues(values, of: own)
     }
     return step(client: client, state: state, round: round, worker: worker)
   }
@@ -353,7 +361,7 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
     }
     let uniform = MixingRow(contributions.map { ($0.client, 1 / Double(contributions.count)) })
     let aggregator = self.aggregator, learner = self.learner, shared = self.shared, seed = self.seed
-    let fulls = ordered.map { arrived in clients[arrived.client].map { learner.values(of: $0.learner) } ?? learner.initialValues }
+    let fulls = ordered.map { arrived in clients[arrived.client]?.learner.map { learner.values(of: $0) } ?? learner.initialValues }
     let results = WorkerPool(workers: workers).map(Array(ordered.enumerated())) { item, _ -> (MixingRow, [Float]) in
       let (index, arrived) = item
       let receiver = arrived.client
@@ -435,14 +443,14 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
     round: Int, worker: Int
   ) {
     // Without communication the message is empty and the client keeps what it trained.
-    guard communicates, own.values.count == shared.packedCount else { return }
+    guard communicates, own.values.count == shared.packedCount, let ownState = state.learner else { return }
     let contributions = neighbours.map {
       Contribution(client: $0.peer, values: $0.message.values, weight: learner.trainingWeight(client: $0.peer), staleness: $0.staleness)
     }
     let topology = MixingRow([(node, selfWeight)] + neighbours.map { ($0.peer, $0.weight) })
     var context = AggregationContext(round: round, seed: seed, receiver: node, tensors: shared.packedTensors)
     context.report = aggregationReports.report(for: round)
-    var full = learner.values(of: state.learner)
+    var full = learner.values(of: ownState)
     let evidence =
       neighbours.isEmpty
       ? PeerEvidence()
@@ -460,7 +468,7 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
       return
     }
     shared.unpack(mixed, into: &full)
-    learner.setValues(full, of: state.learner)
+    learner.setValues(full, of: ownState)
     if aggregator.recordsMixingWeights && !neighbours.isEmpty {
       state.lastRow = row
       state.lastRowRound = round
@@ -472,33 +480,23 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
   /// The values a client uses now: the global ones when a server aggregates.
   func currentValues(of client: Int) -> [Float] {
     guard aggregator.communication == .server else {
-      return clients[client].map { learner.values(of: $0.learner) } ?? learner.initialValues
+      return clients[client]?.learner.map { learner.values(of: $0) } ?? learner.initialValues
     }
     if personalised {
-      var values = clients[client].map { learner.values(of: $0.learner) } ?? global
+      var values = clients[client]?.learner.map { learner.values(of: $0) } ?? global
       if let own = personal[client] { shared.unpack(own, into: &values) }
       return values
     }
     if shared.isEverything { return global }
     // The global shared tensors over the client's personal ones.
-    var values = clients[client].map { learner.values(of: $0.learner) } ?? learner.initialValues
+    var values = clients[client]?.learner.map { learner.values(of: $0) } ?? learner.initialValues
     shared.unpack(shared.pack(global), into: &values)
     return values
   }
 
-  /// The evaluation of each of `clients` (ascending ids) on `split`, in parallel.
-  func evaluate(split: String, clients ids: [Int], workers: Int) -> [(client: Int, evaluation: ClientEvaluation)] {
-    let values = ids.map { currentValues(of: $0) }
-    let learner = self.learner
-    let evaluations = WorkerPool(workers: workers).map(Array(zip(ids, values))) { item, _ in
-      learner.evaluate(values: item.1, client: item.0, split: split)
-    }
-    return Array(zip(ids, evaluations)).map { (client: $0.0, evaluation: $0.1) }
-  }
-
   /// √(Σ_i ‖x_i − x̄‖²) over the clients holding state.
   func consensusDistance() -> Double {
-    let all = clients.keys.sorted().map { learner.values(of: clients[$0]!.learner) }
+    let all = clients.keys.sorted().compactMap { clients[$0]?.learner.map { learner.values(of: $0) } }
     guard let count = all.first?.count else { return 0 }
     var mean = [Double](repeating: 0, count: count)
     for values in all { for i in 0..<count { mean[i] += Double(values[i]) } }
@@ -506,17 +504,6 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
     var total = 0.0
     for values in all { for i in 0..<count { total += (Double(values[i]) - mean[i]) * (Double(values[i]) - mean[i]) } }
     return total.squareRoot()
-  }
-
-  /// mean_i ‖x_i − x*‖² over `clients` (every client, or the evaluation sample), when the optimum is known.
-  func meanSquaredDistanceToOptimum(clients ids: [Int]) -> Double? {
-    guard let optimum = learner.optimum, !ids.isEmpty else { return nil }
-    var total = 0.0
-    for client in ids {
-      let values = currentValues(of: client)
-      for i in 0..<optimum.count { total += (Double(values[i]) - optimum[i]) * (Double(values[i]) - optimum[i]) }
-    }
-    return total / Double(ids.count)
   }
 
   /// The trust matrix of `round`'s aggregation (rows of clients that mixed then; others empty).

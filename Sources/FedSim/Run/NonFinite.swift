@@ -62,6 +62,13 @@ final class FindingStore: @unchecked Sendable {
     }
   }
 
+  /// The finding of `client`'s work of `round`, left in the store.
+  func work(client: Int, round: Int) -> NonFiniteFinding? {
+    lock.lock()
+    defer { lock.unlock() }
+    return work[WorkKey(client: client, round: round)]
+  }
+
   /// The finding that made `client`'s work of `round` rejected.
   func takeWork(client: Int, round: Int) -> NonFiniteFinding? {
     lock.lock()

@@ -29,7 +29,8 @@ public struct Runner {
   public let scenarioText: String
   public let overrides: [String]
   public let workers: Int
-  public let output: URL
+  /// The run folder (a scratch folder on the ranks other than the leader of a distributed run).
+  public internal(set) var output: URL
   public let cacheDirectory: URL
   /// Generate every client's convex data at start instead of on first use (tests show both give
   /// the same run).
@@ -41,6 +42,8 @@ public struct Runner {
   /// Where the scenario came from (its text is stored in checkpoints, with these, for resuming).
   var scenarioFile = ""
   var scenarioDirectory: URL?
+  /// The ranks sharing this run (`distributed(over:)`); one process by default.
+  public internal(set) var cluster: any Cluster = SingleProcess()
 
   /// The folder the run is written in until it completes: `<output>.partial`, visible, so that an
   /// interrupted or killed run is never hidden (it holds the checkpoints to resume from).
@@ -84,6 +87,7 @@ public struct Runner {
     do { aggregator = try AggregatorRegistry.shared.make(s.aggregator.name, options: s.aggregator.options) } catch {
       throw .invalid(field: "aggregator", value: s.aggregator.name, reason: error.description)
     }
+    try checkDistributable(aggregator)
     let decentralized = s.schedule.mode == .gossip || s.schedule.mode == .asynchronousGossip
     if decentralized != (aggregator.communication == .neighbours) && aggregator.communication != .none {
       throw .invalid(
@@ -141,6 +145,7 @@ public struct Runner {
     let federation = Federation(
       learner: learner, aggregator: aggregator, privacy: privacy, population: s.clients, seed: s.seed, runName: s.name,
       keysSeeded: (s.privacy?.keys ?? .seeded) == .seeded, workers: workers, nonFinite: s.faults.nonFinite)
+    federation.cluster = cluster
     if let attack = s.adversaries {
       federation.attack = attack
       federation.adversaries = attack.clients(population: s.clients, seed: s.seed)
@@ -152,13 +157,14 @@ public struct Runner {
       clients: s.clients, seed: s.seed, workers: workers, devices: s.devices, network: s.network, keepsTrace: s.output.writeTrace)
     let (serverSimulation, gossipSimulation) = try Self.simulation(
       for: s, federation: federation, settings: settings, fixedGraph: fixedGraph)
+    serverSimulation?.distribute(over: cluster)
     let temporary = workDirectory
     let writer = try MetricsWriter(directory: temporary, resumingAt: resumePoint?.header.metricsBytes)
     let languageModel = L.self == LoRALearner.self
     let recorder = RoundRecorder(writer: writer, clients: s.clients, decentralized: decentralized, log: log)
     recorder.domainNames = domainNames
     // Resumable: every schedule whose nodes are all between rounds at some point.
-    let resumable = s.schedule.mode != .asynchronousGossip
+    let resumable = s.schedule.mode != .asynchronousGossip && cluster.size == 1
     let checkpointEvery = resumable ? s.output.checkpointEvery ?? 10 : 0
     if let resumePoint {
       do {
@@ -184,7 +190,11 @@ public struct Runner {
         ])
       }
     }
-    if !resumable { log("checkpoints: async-gossip runs cannot be checkpointed (nodes are never all between rounds)") }
+    if cluster.size > 1 {
+      log("checkpoints: not written in distributed runs yet (each rank holds only its own clients' state)")
+    } else if !resumable {
+      log("checkpoints: async-gossip runs cannot be checkpointed (nodes are never all between rounds)")
+    }
     let evaluated = Self.evaluatedClients(s)
     if evaluated.count < s.clients {
       log("evaluation: a fixed sample of \(evaluated.count) of the \(s.clients) clients (evaluation.clients), drawn from the seed")

@@ -45,12 +45,15 @@ public enum SimulationError: Error, Equatable, CustomStringConvertible {
   case stalled(time: SimulatedTime, reason: String)
   /// The task asked to stop (`shouldStop`), e.g. after a failure it recorded.
   case stopped(time: SimulatedTime)
+  /// A distributed run's exchange failed (another rank failed, or its bytes did not decode).
+  case cluster(String)
 
   public var description: String {
     switch self {
     case .invalidParameter(let field, let value, let expected): return "\(field) = \(value), expected \(expected)"
     case .stalled(let time, let reason): return "simulation stalled at t = \(time) s: \(reason)"
     case .stopped(let time): return "simulation stopped at t = \(time) s"
+    case .cluster(let reason): return "distributed run: \(reason)"
     }
   }
 }

@@ -22,6 +22,9 @@ public protocol DecentralizedTask: AnyObject, Sendable {
   func localWorkFLOPs(node: ClientID, state: NodeState) -> Double
   /// One local step; returns the message to share (e.g. the half-step model y_i).
   func localWork(node: ClientID, state: inout NodeState, round: Int, worker: Int) -> LocalReport<Message>
+  /// A node's local-work outcome, on the simulator thread, in node order after each batch
+  /// (bookkeeping that every rank of a distributed run must keep). Default: nothing.
+  func finishedLocalWork(node: ClientID, state: NodeState, report: LocalReport<Message>, round: Int)
   /// Mixing. `selfWeight` already includes the weight of neighbours whose message is missing
   /// (offline or lost), so the weights always sum to one.
   func combine(
@@ -41,6 +44,7 @@ public protocol DecentralizedTask: AnyObject, Sendable {
 }
 
 extension DecentralizedTask {
+  public func finishedLocalWork(node: ClientID, state: NodeState, report: LocalReport<Message>, round: Int) {}
   public func observe(round: Int, time: SimulatedTime, states: [NodeState]) {}
   public func exchanges(round: Int) -> Bool { true }
   public func setupMessage(node: ClientID) -> [UInt8]? { nil }

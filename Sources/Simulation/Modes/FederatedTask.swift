@@ -59,6 +59,10 @@ public protocol FederatedTask: AnyObject, Sendable {
   func serverMessage(for client: ClientID, round: Int) -> Message
   /// Local work from the received message. Runs on a worker thread.
   func localWork(client: ClientID, state: inout ClientState, received: Message, round: Int, worker: Int) -> LocalReport<Message>
+  /// A job's outcome, on the simulator thread, for every job in the order jobs were queued,
+  /// whichever rank ran it (bookkeeping such as participation counts belongs here, not in
+  /// `localWork`, so that every rank of a distributed run keeps it). Default: nothing.
+  func finishedLocalWork(client: ClientID, state: ClientState, report: LocalReport<Message>, round: Int)
   /// Combines reports into the server model; called on the simulator thread, reports in arrival
   /// order (none when the task streams them: it has already seen each in `accept`).
   func aggregate(reports: [ArrivedReport<Message>], round: Int, time: SimulatedTime)
@@ -75,4 +79,5 @@ extension FederatedTask {
   public var streamsReports: Bool { false }
   public func serverMessage(for client: ClientID, round: Int) -> Message { serverMessage() }
   public func accept(_ report: ArrivedReport<Message>, round: Int) {}
+  public func finishedLocalWork(client: ClientID, state: ClientState, report: LocalReport<Message>, round: Int) {}
 }

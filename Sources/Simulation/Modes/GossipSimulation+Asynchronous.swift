@@ -58,9 +58,10 @@ extension GossipSimulation {
       let report = task.localWork(node: input.0, state: &state, round: input.2, worker: worker)
       return (state, report)
     }
-    for (node, (state, report)) in zip(nodes, outputs) {
+    for ((node, _, iteration), (state, report)) in zip(inputs, outputs) {
       states[node] = state
       results[node] = report
+      task.finishedLocalWork(node: node, state: state, report: report, round: iteration)
     }
   }
 

@@ -221,6 +221,7 @@ public final class GossipSimulation<Task: DecentralizedTask> {
       for (node, (state, report)) in zip(nodes, outputs) {
         states[node] = state
         messages[node] = report
+        task.finishedLocalWork(node: node, state: state, report: report, round: round)
         queue.schedule(.computeDone(node, round), at: now + duration(node))
       }
       received = Array(repeating: [], count: n)

@@ -79,6 +79,11 @@ public final class ServerSimulation<Task: FederatedTask> {
   /// Restored from a checkpoint: `run()` continues instead of starting.
   var resumed = false
 
+  // Distributed runs (`distribute(over:)`): runs a batch on this rank's share and gathers the rest.
+  typealias Output = (state: Task.ClientState, report: LocalReport<Task.Message>)
+  var distributedBatch: (([Job]) throws(SimulationError) -> [Output])?
+  var clusterFailure: SimulationError?
+
   public init(task: Task, settings: SimulationSettings, mode: Mode) throws(SimulationError) {
     try settings.validate()
     switch mode {
@@ -132,6 +137,7 @@ public final class ServerSimulation<Task: FederatedTask> {
         throw .stalled(time: now, reason: "the maximum simulated time \(settings.maxSimulatedTime) s was reached")
       }
       handle(entry.event)
+      if let clusterFailure { throw clusterFailure }
       afterEvent?()
       if let shouldStop, shouldStop() { throw .stopped(time: now) }
     }
@@ -259,11 +265,16 @@ public final class ServerSimulation<Task: FederatedTask> {
     let batch = min(pending.count, Self.batchSize(workers: settings.workers, reportBytes: reportBytes))
     let jobs = Array(pending.prefix(batch))
     pending.removeFirst(batch)
-    let task = self.task
-    let outputs = pool.map(jobs) { job, worker -> (Task.ClientState, LocalReport<Task.Message>) in
-      var state = job.state
-      let report = task.localWork(client: job.client, state: &state, received: job.message, round: job.key, worker: worker)
-      return (state, report)
+    let outputs: [Output]
+    if let distributedBatch {
+      do {
+        outputs = try distributedBatch(jobs)
+      } catch {
+        clusterFailure = error
+        return
+      }
+    } else {
+      outputs = Self.runLocally(jobs, task: task, pool: pool)
     }
     // A rejected report, or one of a round without exchange, is empty: it says nothing of the size.
     if let largest = outputs.map({ task.serializedBytes(of: $0.1.message) }).max(), largest > 0 {
@@ -272,6 +283,16 @@ public final class ServerSimulation<Task: FederatedTask> {
     for (job, (state, report)) in zip(jobs, outputs) {
       states[job.client] = state
       results[Key(client: job.client, key: job.key)] = report
+      task.finishedLocalWork(client: job.client, state: state, report: report, round: job.key)
+    }
+  }
+
+  /// Runs `jobs` on this process's worker pool.
+  static func runLocally(_ jobs: [Job], task: Task, pool: WorkerPool) -> [Output] {
+    pool.map(jobs) { job, worker -> Output in
+      var state = job.state
+      let report = task.localWork(client: job.client, state: &state, received: job.message, round: job.key, worker: worker)
+      return (state, report)
     }
   }
 

@@ -20,7 +20,8 @@ extension Federation: ResumableTask {
     for id in ids {
       let client = clients[id]!
       writer.write(id)
-      learner.archive(client.learner, to: &writer)
+      // Checkpoints are single-process: every client's learner state is here.
+      if let state = client.learner { learner.archive(state, to: &writer) }
       writer.write([client.participations, client.rejections, client.releases, client.lastRowRound])
       writer.write(client.lastRow != nil)
       if let row = client.lastRow {
@@ -60,7 +61,10 @@ extension Federation: ResumableTask {
         throw .mismatch(what: "a client id", found: "\(id)", expected: "0..<\(population) (the population)")
       }
       let client = makeState(id)
-      try learner.restore(client.learner, from: &reader)
+      guard let state = client.learner else {
+        throw .mismatch(what: "the owner of client \(id)", found: "rank \(cluster.rank)", expected: "a single-process run")
+      }
+      try learner.restore(state, from: &reader)
       let counters = try reader.readInts()
       guard counters.count == 4 else { throw .invalid(what: "client counters", value: "\(counters.count)", offset: reader.offset) }
       client.participations = counters[0]

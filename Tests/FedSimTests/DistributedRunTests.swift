@@ -1,0 +1,156 @@
+import Foundation
+import Simulation
+import Testing
+
+@testable import FedSim
+
+/// Distributed runs: the ranks of a cluster (here threads of one process, the same code path as
+/// MPI ranks) share one simulation, each training and evaluating the clients it owns. Metrics,
+/// summary, clients table and trace hash are the same bits as a single process's, for any
+/// number of ranks and workers; a failing rank stops the others instead of leaving them waiting.
+@Suite struct DistributedRunTests {
+  typealias Finished = CheckpointResumeTests.Finished
+
+  /// Runs `ranks` ranks of the scenario on their own threads; rank 0 writes `out`.
+  static func runRanks(
+    _ text: String, _ overrides: [String], ranks: Int, workers: Int, out: URL
+  ) throws -> [Result<[String: Double], RunError>] {
+    let clusters = ThreadCluster.ranks(ranks)
+    let results = RankResults(count: ranks)
+    let group = DispatchGroup()
+    _ = try CheckpointResumeTests.runner(text, overrides, out: out, workers: workers)
+    for rank in 0..<ranks {
+      group.enter()
+      let thread = Thread {
+        defer { group.leave() }
+        guard let base = try? CheckpointResumeTests.runner(text, overrides, out: out, workers: workers) else { return }
+        let runner = base.distributed(over: clusters[rank])
+        results.store(Result { () throws(RunError) in try runner.runAsRank(log: { _ in }, progress: { _ in }) }, at: rank)
+      }
+      thread.stackSize = 8 << 20
+      thread.start()
+    }
+    group.wait()
+    return results.all
+  }
+
+  static func compare(_ text: String, _ overrides: [String], ranks: [Int], workers: Int = 1) throws {
+    let folder = try CheckpointResumeTests.folder()
+    let single = folder.appendingPathComponent("single")
+    try CheckpointResumeTests.runner(text, overrides, out: single, workers: 2).run(log: { _ in }, progress: { _ in })
+    let reference = try CheckpointResumeTests.read(single)
+    for count in ranks {
+      let out = folder.appendingPathComponent("ranks-\(count)")
+      let results = try runRanks(text, overrides, ranks: count, workers: workers, out: out)
+      for (rank, result) in results.enumerated() {
+        if case .failure(let error) = result { Issue.record("rank \(rank) of \(count): \(error)") }
+      }
+      let distributed = try CheckpointResumeTests.read(out)
+      #expect(distributed.hash == reference.hash, "\(count) ranks")
+      #expect(distributed.trace == reference.trace, "\(count) ranks")
+      #expect(distributed.metrics == reference.metrics, "\(count) ranks")
+      #expect(distributed.summary == reference.summary, "\(count) ranks")
+      #expect(distributed.clients == reference.clients, "\(count) ranks")
+      // Only the leader wrote a run folder.
+      let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+      #expect(names.filter { $0.hasPrefix("ranks-\(count)") } == ["ranks-\(count)"])
+    }
+  }
+
+  @Test func synchronousRoundsOverALossyNetworkAreTheSameBitsOnTwoAndThreeRanks() throws {
+    try Self.compare(CheckpointResumeTests.quadratic, [], ranks: [2, 3])
+  }
+
+  @Test func bufferedAsynchronousRunsAreTheSameBits() throws {
+    let overrides = ["schedule.mode=async", "schedule.concurrency=4", "schedule.buffer_size=2", "schedule.deadline=null"]
+    try Self.compare(CheckpointResumeTests.quadratic, overrides, ranks: [2], workers: 2)
+  }
+
+  @Test func privateRunsCountEveryClientsReleasesOnEveryRank() throws {
+    let overrides = ["privacy={clip: 1.0, sigma_cdp: 4, delta: 1.0e-5}", "aggregator.name=cdp", "aggregator.options={}"]
+    try Self.compare(CheckpointResumeTests.quadratic, overrides, ranks: [2])
+  }
+
+  @Test func loraRunsAreTheSameBits() throws {
+    try Self.compare(RunnerTests.scenarioText, ["schedule.rounds=2"], ranks: [2])
+  }
+
+  @Test func rejectedUpdatesFoundOnOneRankAreReportedByTheLeader() throws {
+    let overrides = [
+      "schedule.mode=sync", "aggregator.name=fedavg", "schedule.clients_per_round=4", "schedule.rounds=12", "schedule.lr=10",
+    ]
+    try Self.compare(NonFiniteTests.quadratic, overrides, ranks: [2])
+  }
+
+  @Test func aStopOnNonFiniteValuesStopsEveryRankWithTheSameError() throws {
+    let overrides = [
+      "schedule.mode=sync", "aggregator.name=fedavg", "schedule.clients_per_round=4", "schedule.rounds=12", "schedule.lr=10",
+      "faults.non_finite=stop",
+    ]
+    let folder = try CheckpointResumeTests.folder()
+    let results = try Self.runRanks(NonFiniteTests.quadratic, overrides, ranks: 2, workers: 1, out: folder.appendingPathComponent("r"))
+    let errors = results.compactMap { result -> String? in
+      if case .failure(.nonFinite(let finding)) = result { return "\(finding)" }
+      return nil
+    }
+    #expect(errors.count == 2 && errors[0] == errors[1], "\(results)")
+  }
+
+  @Test func aRankThatFailsStopsTheOthers() throws {
+    let folder = try CheckpointResumeTests.folder()
+    let out = folder.appendingPathComponent("r")
+    // The leader's output exists: it fails at once; rank 1 must not wait for it.
+    try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+    let results = try Self.runRanks(CheckpointResumeTests.quadratic, [], ranks: 2, workers: 1, out: out)
+    guard case .failure(.output(let path, _)) = results[0] else {
+      Issue.record("the leader did not fail on its output: \(results[0])")
+      return
+    }
+    #expect(path == out.path)
+    guard case .failure(let error) = results[1] else {
+      Issue.record("rank 1 did not stop: \(results[1])")
+      return
+    }
+    #expect(error.description.contains("rank 0 failed"), "\(error)")
+  }
+
+  @Test func whatIsNotDistributedYetIsRefusedWithTheField() throws {
+    let folder = try CheckpointResumeTests.folder()
+    let cases: [([String], String)] = [
+      (["schedule.mode=gossip", "aggregator.name=gossip", "aggregator.options={}", "schedule.deadline=null"], "schedule.mode"),
+      (["output.adapters=true"], "output.adapters"),
+    ]
+    for (overrides, field) in cases {
+      let out = folder.appendingPathComponent(UUID().uuidString)
+      let results = try Self.runRanks(CheckpointResumeTests.quadratic, overrides, ranks: 2, workers: 1, out: out)
+      for result in results {
+        guard case .failure(.unsupported(let named, _, _)) = result else {
+          Issue.record("\(overrides): \(result)")
+          continue
+        }
+        #expect(named == field)
+      }
+    }
+  }
+}
+
+/// Each rank's result, written by its thread.
+final class RankResults: @unchecked Sendable {
+  // @unchecked Sendable: every access goes through `lock`.
+  private let lock = NSLock()
+  private var results: [Result<[String: Double], RunError>?]
+
+  init(count: Int) { results = Array(repeating: nil, count: count) }
+
+  func store(_ result: Result<[String: Double], RunError>, at rank: Int) {
+    lock.lock()
+    results[rank] = result
+    lock.unlock()
+  }
+
+  var all: [Result<[String: Double], RunError>] {
+    lock.lock()
+    defer { lock.unlock() }
+    return results.map { $0 ?? .failure(.simulation("no result")) }
+  }
+}
