@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 import PackageDescription
 
 let package = Package(
@@ -17,6 +17,11 @@ let package = Package(
     .library(name: "Data", targets: ["Data"]),
     .library(name: "FedSim", targets: ["FedSim"]),
     .library(name: "Aggregation", targets: ["Aggregation"]),
+  ],
+  // `MPI` (off by default): `fedsim` joins an MPI job when started by mpirun (scripts/build-mpi.sh).
+  traits: [
+    .trait(name: "MPI", description: "Distributed runs over Open MPI (needs libopenmpi-dev)."),
+    .default(enabledTraits: []),
   ],
   dependencies: [
     // Command-line parsing for the `fedsim` tool.
@@ -39,6 +44,13 @@ let package = Package(
       name: "COpenSSL",
       pkgConfig: "libcrypto",
       providers: [.apt(["libssl-dev"])]
+    ),
+
+    // Open MPI, only with the `MPI` trait; its shim header turns the handle macros into functions.
+    .systemLibrary(
+      name: "CMPI",
+      pkgConfig: "ompi-c",
+      providers: [.apt(["libopenmpi-dev"])]
     ),
 
     // sincos from the C library (a GNU extension Swift does not import), for bulk Gaussians.
@@ -98,8 +110,15 @@ let package = Package(
         "Graphs",
         "Data",
         "CBLAS",
+        "FedSimMPI",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
+    ),
+
+    // `MPICluster`: a FedSim cluster over MPI_COMM_WORLD (empty without the `MPI` trait).
+    .target(
+      name: "FedSimMPI",
+      dependencies: ["Simulation", .target(name: "CMPI", condition: .when(traits: ["MPI"]))]
     ),
 
     .executableTarget(name: "FedSimCLI", dependencies: ["FedSimTool"]),

@@ -15,16 +15,20 @@ import Learning
 /// Scenarios then name the registered aggregators in `aggregator.name` like the built-in ones.
 public enum FedSimTool {
   /// Registers `aggregators`, picks a verified OpenBLAS kernel (which may restart the program with
-  /// `OPENBLAS_CORETYPE` set; see `BLASKernelSelection`), then parses the command line and runs
-  /// the subcommand. Does not return: the process exits with the command's status.
+  /// `OPENBLAS_CORETYPE` set; see `BLASKernelSelection`), joins the MPI job when built with the
+  /// `MPI` trait and started by mpirun, then parses the command line and runs the subcommand.
+  /// Does not return: the process exits with the command's status.
   public static func main(aggregators: [any Aggregator.Type] = [], arguments: [String]? = nil) -> Never {
     for aggregator in aggregators { AggregatorRegistry.shared.register(aggregator) }
     BLASKernelSelection.configure()
+    ToolCluster.start()
     do {
       var command = try FedSimCommand.parseAsRoot(arguments)
       try command.run()
+      ToolCluster.current.finish()
       FedSimCommand.exit()
     } catch {
+      ToolCluster.current.finish()
       FedSimCommand.exit(withError: error)
     }
   }

@@ -34,7 +34,7 @@ struct RunCommand: ParsableCommand {
     BLAS.threads = 1  // one BLAS thread per worker; parallelism comes from the worker pool
     var allOverrides = overrides
     if let seed { allOverrides.append("seed=\(seed)") }
-    let runner: Runner
+    var runner: Runner
     if let resume {
       var text: String? = nil
       if let file {
@@ -59,7 +59,8 @@ struct RunCommand: ParsableCommand {
         text = try String(contentsOf: url, encoding: .utf8)
         scenario = try ScenarioDecoder.decode(contentsOf: url, overrides: allOverrides)
       } catch let error as ScenarioError {
-        FileHandle.standardError.write(Data((error.description + "\n").utf8))
+        // Every rank of a distributed run reads the same file: the leader says what is wrong.
+        if ToolCluster.current.isLeader { FileHandle.standardError.write(Data((error.description + "\n").utf8)) }
         throw ExitCode(1)
       }
       let output = URL(fileURLWithPath: out ?? scenario.output.directory ?? "runs/\(scenario.name)-\(scenario.seed)")
@@ -67,17 +68,20 @@ struct RunCommand: ParsableCommand {
         scenario: scenario, scenarioText: text, overrides: allOverrides, workers: workers, output: output,
         cacheDirectory: URL(fileURLWithPath: "runs/.cache"), scenarioFile: url.standardizedFileURL)
     }
+    // In an MPI job every rank runs the scenario; the leader (rank 0) reports and writes the run.
+    let cluster = ToolCluster.current
+    if cluster.size > 1 { runner = runner.distributed(over: cluster) }
     let scenario = runner.scenario
     let output = runner.output
     let terminal = isatty(STDERR_FILENO) != 0
-    let quiet = self.quiet
+    let quiet = self.quiet || !cluster.isLeader
     let languageModel = scenario.task == .loraLM
     // Without a terminal, about 50 log lines per run.
     let logEvery = max(1, scenario.schedule.rounds / 50)
     let interruption = InterruptHandler()
     defer { withExtendedLifetime(interruption) {} }
     do {
-      let summary = try runner.run(
+      let summary = try runner.runAsRank(
         log: { message in if !quiet { log(message) } },
         progress: { p in
           guard !quiet else { return }
@@ -114,7 +118,18 @@ struct RunCommand: ParsableCommand {
             summary["wall_time_s"] ?? .nan, output.path))
         log("charts and tables: fedsim report \(output.path)")
       }
-      if summary["diverged"] == 1 {
+      if cluster.size > 1 && !self.quiet {
+        // Every rank says what its exchanges cost (the leader's line comes with its log).
+        let t = cluster.ledger.totals
+        let rounds = max(1, Int(summary["rounds"] ?? 1))
+        FileHandle.standardError.write(
+          Data(
+            String(
+              format: "rank %d: %d exchanges, sent %@B (%@B per round), received %@B, %.2f s in exchanges\n", cluster.rank, t.exchanges,
+              compact(Double(t.bytesSent)), compact(Double(t.bytesSent) / Double(rounds)), compact(Double(t.bytesReceived)), t.seconds
+            ).utf8))
+      }
+      if summary["diverged"] == 1 && cluster.isLeader {
         // Said even with --quiet: these numbers must not be read as a clean result.
         log(
           String(
@@ -129,7 +144,8 @@ struct RunCommand: ParsableCommand {
       FileHandle.standardError.write(Data(("\ninterrupted: \(next)\n").utf8))
       throw ExitCode(130)
     } catch {
-      FileHandle.standardError.write(Data(("error: \(error.description)\n").utf8))
+      let rank = cluster.size > 1 && !cluster.isLeader ? "rank \(cluster.rank): " : ""
+      FileHandle.standardError.write(Data(("\(rank)error: \(error.description)\n").utf8))
       throw ExitCode(1)
     }
   }

@@ -83,6 +83,10 @@ public struct Runner {
     let blas = BLASKernelSelection.current
     log(blas.line)
     for warning in blas.warnings { log("warning: \(warning)") }
+    if cluster.size > 1 {
+      log(
+        "distributed: \(cluster.size) ranks × \(workers) workers; client c trains on rank c mod \(cluster.size), rank 0 writes the run")
+    }
     let aggregator: any Aggregator
     do { aggregator = try AggregatorRegistry.shared.make(s.aggregator.name, options: s.aggregator.options) } catch {
       throw .invalid(field: "aggregator", value: s.aggregator.name, reason: error.description)

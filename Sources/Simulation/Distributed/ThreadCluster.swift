@@ -9,7 +9,7 @@ public final class ThreadCluster: Cluster, @unchecked Sendable {
   // @unchecked Sendable: the shared exchange is guarded by its condition lock.
   public let rank: Int
   public var size: Int { shared.size }
-  public let failures = ClusterFailures()
+  public let ledger = ExchangeLedger()
   private let shared: Shared
 
   private init(rank: Int, shared: Shared) {

@@ -1,0 +1,15 @@
+// Open MPI's handles (MPI_COMM_WORLD, MPI_BYTE, …) are C macros that take the address of
+// library globals: Swift cannot import them, so these inline functions return them.
+#ifndef FEDSIM_CMPI_SHIM_H
+#define FEDSIM_CMPI_SHIM_H
+
+#include <mpi.h>
+
+static inline MPI_Comm fedsim_mpi_comm_world(void) { return MPI_COMM_WORLD; }
+static inline MPI_Datatype fedsim_mpi_byte(void) { return MPI_BYTE; }
+static inline MPI_Datatype fedsim_mpi_int64(void) { return MPI_INT64_T; }
+static inline int fedsim_mpi_success(void) { return MPI_SUCCESS; }
+static inline int fedsim_mpi_thread_serialized(void) { return MPI_THREAD_SERIALIZED; }
+static inline int fedsim_mpi_max_error_string(void) { return MPI_MAX_ERROR_STRING; }
+
+#endif
