@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Distributed runs are the same bits as one process: each scenario below runs once as a single
-# process and once as 2 MPI ranks (1 worker each); metrics.jsonl, summary.json (wall-clock
+# Distributed runs are the same bits as one process: each scenario below (server rounds, buffered
+# asynchronous, central DP, gossip, trust on neighbours and on the server, Decor, LoRA) runs once
+# as a single process and once as 2 MPI ranks (1 worker each); metrics.jsonl, summary.json (wall-clock
 # fields aside), clients.csv and trace.hash must be identical. Run by CI (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,6 +44,14 @@ same convex-buffered "$work/convex.yaml" --set schedule.mode=async --set schedul
   --set schedule.deadline=null
 same convex-cdp "$work/convex.yaml" --set aggregator.name=cdp --set "aggregator.options={}" \
   --set "privacy={clip: 1.0, sigma_cdp: 4, delta: 1.0e-5}"
+gossip=(--set schedule.mode=gossip --set schedule.deadline=null --set topology.kind=ring)
+same gossip "$work/convex.yaml" "${gossip[@]}" --set aggregator.name=gossip --set "aggregator.options={}"
+same trust-gossip "$work/convex.yaml" "${gossip[@]}" --set topology.kind=complete --set aggregator.name=trust \
+  --set "aggregator.options={scheme: validation, warmup_rounds: 1}"
+same trust-server "$work/convex.yaml" --set aggregator.name=trust \
+  --set "aggregator.options={placement: server, scheme: validation, warmup_rounds: 1}"
+same decor "$work/convex.yaml" "${gossip[@]}" --set aggregator.name=decor --set "aggregator.options={}" \
+  --set "privacy={clip: 1.0, sigma_cdp: 12, sigma_cor: 20, delta: 1.0e-5}"
 same quickstart-lora scenarios/quickstart.yaml --set schedule.rounds=2
 
 # A failing rank stops the job with its error instead of leaving the others waiting.

@@ -8,7 +8,7 @@ struct BenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "bench",
     abstract: "Measure FedSim's speed on this machine.",
-    subcommands: [TrainBench.self, KernelBench.self, PrivacyBench.self, PopulationBench.self])
+    subcommands: [TrainBench.self, KernelBench.self, PrivacyBench.self, PopulationBench.self, ExchangeBench.self])
 }
 
 /// LoRA fine-tuning throughput (forward + backward + AdamW) on the named model configs.

@@ -34,11 +34,12 @@ import Testing
     return results.all
   }
 
-  static func compare(_ text: String, _ overrides: [String], ranks: [Int], workers: Int = 1) throws {
+  static func compare(_ text: String, _ overrides: [String], ranks: [Int], workers: Int = 1, expecting: String? = nil) throws {
     let folder = try CheckpointResumeTests.folder()
     let single = folder.appendingPathComponent("single")
     try CheckpointResumeTests.runner(text, overrides, out: single, workers: 2).run(log: { _ in }, progress: { _ in })
     let reference = try CheckpointResumeTests.read(single)
+    if let expecting { #expect(reference.metrics.contains(expecting), "the run has no \(expecting)") }
     for count in ranks {
       let out = folder.appendingPathComponent("ranks-\(count)")
       let results = try runRanks(text, overrides, ranks: count, workers: workers, out: out)
@@ -71,8 +72,40 @@ import Testing
     try Self.compare(CheckpointResumeTests.quadratic, overrides, ranks: [2])
   }
 
+  @Test func gossipOverALossyRingIsTheSameBits() throws {
+    let overrides = ["schedule.mode=gossip", "aggregator.name=gossip", "aggregator.options={}", "schedule.deadline=null"]
+    try Self.compare(CheckpointResumeTests.quadratic, overrides, ranks: [2, 3])
+  }
+
+  @Test func trustWeightedGossipRecordsEveryRowOnTheLeader() throws {
+    let overrides = [
+      "schedule.mode=gossip", "aggregator.name=trust", "aggregator.options={scheme: validation, warmup_rounds: 1}",
+      "schedule.deadline=null", "topology.kind=complete",
+    ]
+    try Self.compare(CheckpointResumeTests.quadratic, overrides, ranks: [2], expecting: "\"kind\": \"mixing\"")
+  }
+
+  @Test func aPersonalisingServerIsTheSameBits() throws {
+    let overrides = ["aggregator.name=trust", "aggregator.options={placement: server, scheme: validation, warmup_rounds: 1}"]
+    try Self.compare(CheckpointResumeTests.quadratic, overrides, ranks: [2, 3], expecting: "\"kind\": \"mixing\"")
+  }
+
+  @Test func decorAgreesOnEdgeKeysAcrossRanks() throws {
+    // Each rank makes only its own nodes' key pairs; edge keys, noise and ε match one process.
+    let overrides = [
+      "schedule.mode=gossip", "aggregator.name=decor", "aggregator.options={}", "schedule.deadline=null",
+      "privacy={clip: 1.0, sigma_cdp: 12, sigma_cor: 20, delta: 1.0e-5}",
+    ]
+    try Self.compare(CheckpointResumeTests.quadratic, overrides, ranks: [2, 3], expecting: "\"epsilon\"")
+  }
+
   @Test func loraRunsAreTheSameBits() throws {
     try Self.compare(RunnerTests.scenarioText, ["schedule.rounds=2"], ranks: [2])
+  }
+
+  @Test func coMiGSRoutersAndExpertsAreTheSameBits() throws {
+    // Generalists averaged, specialists and router kept and trained (bi-level) on their owner.
+    try Self.compare(CoMiGSRunTests.text, ["output.adapters=false"], ranks: [2])
   }
 
   @Test func rejectedUpdatesFoundOnOneRankAreReportedByTheLeader() throws {
@@ -117,7 +150,12 @@ import Testing
   @Test func whatIsNotDistributedYetIsRefusedWithTheField() throws {
     let folder = try CheckpointResumeTests.folder()
     let cases: [([String], String)] = [
-      (["schedule.mode=gossip", "aggregator.name=gossip", "aggregator.options={}", "schedule.deadline=null"], "schedule.mode"),
+      (
+        [
+          "schedule.mode=async-gossip", "aggregator.name=gossip", "aggregator.options={}", "schedule.deadline=null",
+          "output.checkpoint_every=null",
+        ], "schedule.mode"
+      ),
       (["output.adapters=true"], "output.adapters"),
     ]
     for (overrides, field) in cases {

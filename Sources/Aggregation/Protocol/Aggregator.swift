@@ -61,11 +61,13 @@ public struct TensorSpan: Sendable, Equatable {
 }
 
 /// Where an aggregation's own numbers and warnings go: the round's record in metrics.jsonl
-/// (`aggregator.<name>`) and the run's log. Thread-safe: receivers mixing in parallel share one.
+/// (`aggregator.<name>`) and the run's log. Thread-safe. FedSim gives each receiver that mixes
+/// its own report and appends them in receiver order, so the round's numbers do not depend on
+/// which thread or rank mixed first.
 public final class AggregationReport: @unchecked Sendable {
   // @unchecked Sendable: every access goes through `lock`.
   private let lock = NSLock()
-  private var sums: [String: (total: Double, count: Int)] = [:]
+  private var recorded: [(name: String, value: Double)] = []
   private var messages: [String] = []
 
   public init() {}
@@ -74,8 +76,7 @@ public final class AggregationReport: @unchecked Sendable {
   public func record(_ name: String, _ value: Double) {
     lock.lock()
     defer { lock.unlock() }
-    let previous = sums[name] ?? (0, 0)
-    sums[name] = (previous.total + value, previous.count + 1)
+    recorded.append((name, value))
   }
 
   /// A warning for the run's log (the first few are shown, the rest counted).
@@ -85,17 +86,46 @@ public final class AggregationReport: @unchecked Sendable {
     messages.append(message)
   }
 
-  /// The round's numbers (means over what was recorded) and warnings, in order.
+  /// The round's numbers: per name, the mean of what was recorded (summed in recording order).
   public var numbers: [String: Double] {
     lock.lock()
     defer { lock.unlock() }
+    var sums: [String: (total: Double, count: Int)] = [:]
+    for entry in recorded {
+      let previous = sums[entry.name] ?? (0, 0)
+      sums[entry.name] = (previous.total + entry.value, previous.count + 1)
+    }
     return sums.mapValues { $0.total / Double($0.count) }
   }
 
+  /// The numbers as recorded, in order.
+  public var entries: [(name: String, value: Double)] {
+    lock.lock()
+    defer { lock.unlock() }
+    return recorded
+  }
+
+  /// The warnings, in order.
   public var warnings: [String] {
     lock.lock()
     defer { lock.unlock() }
     return messages
+  }
+
+  /// Appends `other`'s numbers and warnings after this report's.
+  public func append(contentsOf other: AggregationReport) {
+    let (entries, warnings) = (other.entries, other.warnings)
+    lock.lock()
+    defer { lock.unlock() }
+    recorded += entries
+    messages += warnings
+  }
+
+  /// Whether nothing was recorded or warned.
+  public var isEmpty: Bool {
+    lock.lock()
+    defer { lock.unlock() }
+    return recorded.isEmpty && messages.isEmpty
   }
 }
 

@@ -79,6 +79,8 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
   var attack: AdversariesSection?
   /// The ranks sharing this federation: a client's learner state lives on its owner only.
   var cluster: any Cluster = SingleProcess()
+  /// Every node's public key in a distributed Decor run (each rank makes only its own nodes').
+  var publicKeys: [Int: [UInt8]]?
 
   init(
     learner: Learner, aggregator: any Aggregator, privacy: PrivacyPlan?, population: Int, seed: UInt64, runName: String, keysSeeded: Bool,
@@ -361,13 +363,16 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
     }
     let uniform = MixingRow(contributions.map { ($0.client, 1 / Double(contributions.count)) })
     let aggregator = self.aggregator, learner = self.learner, shared = self.shared, seed = self.seed
-    let fulls = ordered.map { arrived in clients[arrived.client]?.learner.map { learner.values(of: $0) } ?? learner.initialValues }
-    let results = WorkerPool(workers: workers).map(Array(ordered.enumerated())) { item, _ -> (MixingRow, [Float]) in
+    // A receiver's own model is on the rank that owns it (each rank mixes for its own receivers).
+    let fulls = ordered.map { arrived in
+      cluster.owns(arrived.client) ? clients[arrived.client]?.learner.map { learner.values(of: $0) } ?? learner.initialValues : []
+    }
+    let mix: @Sendable ((offset: Int, element: ArrivedReport<FederationMessage>), Int) -> (MixingRow, [Float]) = { item, _ in
       let (index, arrived) = item
       let receiver = arrived.client
       let others = contributions.filter { $0.client != receiver }
       var context = AggregationContext(round: round, seed: seed, receiver: receiver, tensors: shared.packedTensors)
-      context.report = self.aggregationReports.report(for: round)
+      context.report = self.aggregationReports.report(for: round, receiver: receiver)
       let evidence = self.evidence(
         receiver: receiver, ownFull: fulls[index],
         models: ordered.map { ($0.client, $0.report.message.values, $0.report.message.predictions) })
@@ -379,6 +384,7 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
         context: context)
       return (row, mixed)
     }
+    guard let results = personalisedModels(Array(ordered.enumerated()), round: round, mix: mix) else { return }
     for (arrived, (row, mixed)) in zip(ordered, results) {
       if let tensor = firstNonFiniteTensor(mixed, tensors: shared.packedTensors) {
         // The client keeps the model it had.
@@ -432,7 +438,7 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
 
   func exchanges(round: Int) -> Bool { aggregator.exchanges(round: round) }
 
-  func setupMessage(node: ClientID) -> [UInt8]? { clients[node]?.secrets?.publicKeyMessage }
+  func setupMessage(node: ClientID) -> [UInt8]? { publicKeyMessage(of: node) }
 
   func receiveSetup(node: ClientID, from peer: ClientID, message: [UInt8]) {
     do { try clients[node]?.secrets?.receive(publicKey: message, from: peer, runID: runID) } catch { errors.record(error) }
@@ -449,7 +455,7 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
     }
     let topology = MixingRow([(node, selfWeight)] + neighbours.map { ($0.peer, $0.weight) })
     var context = AggregationContext(round: round, seed: seed, receiver: node, tensors: shared.packedTensors)
-    context.report = aggregationReports.report(for: round)
+    context.report = aggregationReports.report(for: round, receiver: node)
     var full = learner.values(of: ownState)
     let evidence =
       neighbours.isEmpty
@@ -463,8 +469,9 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
       own: own.values, selfWeight: row.weight(of: node), neighbours: contributions.map { ($0, row.weight(of: $0.client)) },
       context: context)
     if let tensor = firstNonFiniteTensor(mixed, tensors: shared.packedTensors) {
-      // The client keeps what it trained.
-      found(NonFiniteFinding(round: round, client: node, site: .aggregate, tensor: tensor))
+      // The client keeps what it trained. Under `stop`, the run stops once every node has mixed
+      // (`finishedMixing`, in node order, whatever thread or rank found it first).
+      findings.record(NonFiniteFinding(round: round, client: node, site: .aggregate, tensor: tensor))
       return
     }
     shared.unpack(mixed, into: &full)
@@ -494,18 +501,6 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
     return values
   }
 
-  /// √(Σ_i ‖x_i − x̄‖²) over the clients holding state.
-  func consensusDistance() -> Double {
-    let all = clients.keys.sorted().compactMap { clients[$0]?.learner.map { learner.values(of: $0) } }
-    guard let count = all.first?.count else { return 0 }
-    var mean = [Double](repeating: 0, count: count)
-    for values in all { for i in 0..<count { mean[i] += Double(values[i]) } }
-    for i in 0..<count { mean[i] /= Double(all.count) }
-    var total = 0.0
-    for values in all { for i in 0..<count { total += (Double(values[i]) - mean[i]) * (Double(values[i]) - mean[i]) } }
-    return total.squareRoot()
-  }
-
   /// The trust matrix of `round`'s aggregation (rows of clients that mixed then; others empty).
   func mixingMatrix(round: Int, clientCount: Int) -> [[Double]]? {
     guard aggregator.recordsMixingWeights else { return nil }
@@ -522,47 +517,5 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
   func epsilons(clientCount: Int) -> [Double?]? {
     guard let privacy else { return nil }
     return (0..<clientCount).map { privacy.epsilon(client: $0, rounds: clients[$0]?.releases ?? 0) }
-  }
-}
-
-/// The first error recorded by any thread.
-final class FirstError: @unchecked Sendable {
-  // @unchecked Sendable: every access goes through `lock`.
-  private let lock = NSLock()
-  private var error: RunError?
-
-  func record(_ error: RunError) {
-    lock.lock()
-    defer { lock.unlock() }
-    if self.error == nil { self.error = error }
-  }
-
-  var first: RunError? {
-    lock.lock()
-    defer { lock.unlock() }
-    return error
-  }
-}
-
-/// The `AggregationReport` of each round, shared by the receivers that combine in parallel.
-final class AggregationReports: @unchecked Sendable {
-  // @unchecked Sendable: every access goes through `lock`.
-  private let lock = NSLock()
-  private var reports: [Int: AggregationReport] = [:]
-
-  func report(for round: Int) -> AggregationReport {
-    lock.lock()
-    defer { lock.unlock() }
-    if let report = reports[round] { return report }
-    let report = AggregationReport()
-    reports[round] = report
-    return report
-  }
-
-  /// The round's report, removed (nil when nothing aggregated in it).
-  func take(round: Int) -> AggregationReport? {
-    lock.lock()
-    defer { lock.unlock() }
-    return reports.removeValue(forKey: round)
   }
 }

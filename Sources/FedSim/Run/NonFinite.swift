@@ -69,6 +69,13 @@ final class FindingStore: @unchecked Sendable {
     return work[WorkKey(client: client, round: round)]
   }
 
+  /// The finding of the aggregate `client` mixed in `round`, left in the store.
+  func aggregate(round: Int, client: Int) -> NonFiniteFinding? {
+    lock.lock()
+    defer { lock.unlock() }
+    return aggregates[round]?.first { $0.client == client }
+  }
+
   /// The finding that made `client`'s work of `round` rejected.
   func takeWork(client: Int, round: Int) -> NonFiniteFinding? {
     lock.lock()

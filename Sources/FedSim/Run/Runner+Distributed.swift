@@ -40,12 +40,10 @@ extension Runner {
   func checkDistributable(_ aggregator: any Aggregator) throws(RunError) {
     guard cluster.size > 1 else { return }
     let s = scenario
-    let reason = "distributed runs (\(cluster.size) ranks) support server schedules with non-personalising aggregators so far"
-    if s.schedule.mode == .gossip || s.schedule.mode == .asynchronousGossip {
-      throw .unsupported(field: "schedule.mode", value: s.schedule.mode.rawValue, reason: reason)
-    }
-    if aggregator.personalisesOnServer {
-      throw .unsupported(field: "aggregator.name", value: s.aggregator.name, reason: reason)
+    if s.schedule.mode == .asynchronousGossip {
+      throw .unsupported(
+        field: "schedule.mode", value: s.schedule.mode.rawValue,
+        reason: "distributed runs (\(cluster.size) ranks) need rounds: asynchronous gossip mixes one node per event")
     }
     if s.output.saveAdapters {
       throw .unsupported(

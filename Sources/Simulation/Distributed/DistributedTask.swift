@@ -11,9 +11,15 @@ public protocol DistributedTask: ResumableTask {
   func archiveNotes(client: ClientID, round: Int, to writer: inout ArchiveWriter)
   /// Takes in what `archiveNotes` wrote on the owning rank. Default: nothing.
   func readNotes(client: ClientID, round: Int, from reader: inout ArchiveReader) throws(ArchiveError)
+  /// What mixing `node` in `round` recorded that other ranks must know (gossip). Default: nothing.
+  func archiveMixNotes(node: ClientID, round: Int, to writer: inout ArchiveWriter)
+  /// Takes in what `archiveMixNotes` wrote on the owning rank. Default: nothing.
+  func readMixNotes(node: ClientID, round: Int, from reader: inout ArchiveReader) throws(ArchiveError)
 }
 
 extension DistributedTask {
   public func archiveNotes(client: ClientID, round: Int, to writer: inout ArchiveWriter) {}
   public func readNotes(client: ClientID, round: Int, from reader: inout ArchiveReader) throws(ArchiveError) {}
+  public func archiveMixNotes(node: ClientID, round: Int, to writer: inout ArchiveWriter) {}
+  public func readMixNotes(node: ClientID, round: Int, from reader: inout ArchiveReader) throws(ArchiveError) {}
 }

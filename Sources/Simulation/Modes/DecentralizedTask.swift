@@ -30,6 +30,9 @@ public protocol DecentralizedTask: AnyObject, Sendable {
   func combine(
     node: ClientID, state: inout NodeState, own: Message, selfWeight: Double,
     neighbours: [WeightedMessage<Message>], round: Int, worker: Int)
+  /// A node's mixing is done: on the simulator thread, in node order after each synchronous
+  /// round's mixing (the order a failure found while mixing is reported in). Default: nothing.
+  func finishedMixing(node: ClientID, state: NodeState, round: Int)
   /// Called on the simulator thread after each synchronous round (or at the end of an
   /// asynchronous run) with every node's state, for metrics such as the consensus distance.
   func observe(round: Int, time: SimulatedTime, states: [NodeState])
@@ -45,6 +48,7 @@ public protocol DecentralizedTask: AnyObject, Sendable {
 
 extension DecentralizedTask {
   public func finishedLocalWork(node: ClientID, state: NodeState, report: LocalReport<Message>, round: Int) {}
+  public func finishedMixing(node: ClientID, state: NodeState, round: Int) {}
   public func observe(round: Int, time: SimulatedTime, states: [NodeState]) {}
   public func exchanges(round: Int) -> Bool { true }
   public func setupMessage(node: ClientID) -> [UInt8]? { nil }

@@ -56,6 +56,15 @@ public final class GossipSimulation<Task: DecentralizedTask> {
   var asyncMetrics: [Int: [(metrics: [String: Double], weight: Double)]] = [:]
   var nodesFinished = 0
 
+  // Distributed runs (`distribute(over:)`): a batch runs on the ranks owning its nodes.
+  typealias WorkInput = (node: ClientID, state: Task.NodeState, round: Int)
+  typealias WorkOutput = (state: Task.NodeState, report: LocalReport<Task.Message>)
+  typealias MixInput = (
+    node: ClientID, state: Task.NodeState, own: Task.Message, selfWeight: Double, neighbours: [WeightedMessage<Task.Message>]
+  )
+  var distributedWork: (([WorkInput]) throws(SimulationError) -> [WorkOutput])?
+  var distributedMix: (([MixInput], _ round: Int) throws(SimulationError) -> [Task.NodeState])?
+
   /// Gossip over a graph that changes every round (resampled random graphs, the one-peer
   /// exponential graph); synchronous schedules only.
   public convenience init(
@@ -209,13 +218,7 @@ public final class GossipSimulation<Task: DecentralizedTask> {
       let nodes = (0..<n).filter { active[$0] }
       current.selected = nodes.count
       // Local work of every active node, in parallel (it does not depend on timing).
-      let task = self.task
-      let inputs = nodes.map { ($0, states[$0]) }
-      let outputs = pool.map(inputs) { input, worker -> (Task.NodeState, LocalReport<Task.Message>) in
-        var state = input.1
-        let report = task.localWork(node: input.0, state: &state, round: round, worker: worker)
-        return (state, report)
-      }
+      let outputs = try runLocalWork(nodes.map { (node: $0, state: states[$0], round: round) })
       messages.removeAll(keepingCapacity: true)
       current.clientMetrics = meanMetrics(outputs.map { ($0.1.metrics, $0.1.weight) })
       for (node, (state, report)) in zip(nodes, outputs) {
@@ -245,7 +248,7 @@ public final class GossipSimulation<Task: DecentralizedTask> {
           current.discardedReports += 1
         }
       }
-      mixAll(round: round)
+      try mixAll(round: round)
       current.endTime = now
       current.aggregated = exchangeThisRound
       summaries.append(current)
@@ -314,21 +317,43 @@ public final class GossipSimulation<Task: DecentralizedTask> {
     if mixed.allSatisfy({ $0 }) { roundOpen = false }
   }
 
+  /// Local work of `inputs`, in parallel on the pool (or on the ranks owning the nodes).
+  func runLocalWork(_ inputs: [WorkInput]) throws(SimulationError) -> [WorkOutput] {
+    if let distributedWork { return try distributedWork(inputs) }
+    let task = self.task
+    return pool.map(inputs) { input, worker -> WorkOutput in
+      var state = input.state
+      let report = task.localWork(node: input.node, state: &state, round: input.round, worker: worker)
+      return (state, report)
+    }
+  }
+
   /// Every active node mixes what it received (in parallel; each touches only its own state).
-  func mixAll(round: Int) {
+  func mixAll(round: Int) throws(SimulationError) {
     let nodes = (0..<settings.clients).filter { active[$0] }
     let task = self.task
-    let inputs = nodes.map { node -> (ClientID, Task.NodeState, Task.Message, Double, [WeightedMessage<Task.Message>]) in
+    let inputs = nodes.compactMap { node -> MixInput? in
+      guard let own = messages[node]?.message else { return nil }
       let neighbours = received[node].sorted { $0.peer < $1.peer }
       let selfWeight = 1 - neighbours.reduce(0) { $0 + $1.weight }
-      return (node, states[node], messages[node]!.message, selfWeight, neighbours)
+      return (node, states[node], own, selfWeight, neighbours)
     }
-    let mixedStates = pool.map(inputs) { input, worker -> Task.NodeState in
-      var state = input.1
-      task.combine(node: input.0, state: &state, own: input.2, selfWeight: input.3, neighbours: input.4, round: round, worker: worker)
-      return state
+    let mixedStates: [Task.NodeState]
+    if let distributedMix {
+      mixedStates = try distributedMix(inputs, round)
+    } else {
+      mixedStates = pool.map(inputs) { input, worker -> Task.NodeState in
+        var state = input.state
+        task.combine(
+          node: input.node, state: &state, own: input.own, selfWeight: input.selfWeight, neighbours: input.neighbours, round: round,
+          worker: worker)
+        return state
+      }
     }
-    for (input, state) in zip(inputs, mixedStates) { states[input.0] = state }
+    for (input, state) in zip(inputs, mixedStates) {
+      states[input.node] = state
+      task.finishedMixing(node: input.node, state: state, round: round)
+    }
   }
 
   /// Weighted means of the reports' metrics.

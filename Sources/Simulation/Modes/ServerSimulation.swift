@@ -274,7 +274,12 @@ public final class ServerSimulation<Task: FederatedTask> {
         return
       }
     } else {
-      outputs = Self.runLocally(jobs, task: task, pool: pool)
+      let task = self.task
+      outputs = pool.map(jobs) { job, worker -> Output in
+        var state = job.state
+        let report = task.localWork(client: job.client, state: &state, received: job.message, round: job.key, worker: worker)
+        return (state, report)
+      }
     }
     // A rejected report, or one of a round without exchange, is empty: it says nothing of the size.
     if let largest = outputs.map({ task.serializedBytes(of: $0.1.message) }).max(), largest > 0 {
@@ -284,15 +289,6 @@ public final class ServerSimulation<Task: FederatedTask> {
       states[job.client] = state
       results[Key(client: job.client, key: job.key)] = report
       task.finishedLocalWork(client: job.client, state: state, report: report, round: job.key)
-    }
-  }
-
-  /// Runs `jobs` on this process's worker pool.
-  static func runLocally(_ jobs: [Job], task: Task, pool: WorkerPool) -> [Output] {
-    pool.map(jobs) { job, worker -> Output in
-      var state = job.state
-      let report = task.localWork(client: job.client, state: &state, received: job.message, round: job.key, worker: worker)
-      return (state, report)
     }
   }
 

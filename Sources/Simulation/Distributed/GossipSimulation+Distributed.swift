@@ -1,0 +1,54 @@
+import StateArchive
+
+extension GossipSimulation where Task: DistributedTask, Task.PersistentState == Task.NodeState {
+  /// Shards synchronous gossip over `cluster`: every rank runs this same simulation; each
+  /// round's local work and mixing run on the ranks that own the nodes, and what the others
+  /// need (messages, notes of the work and of the mixing) is exchanged and applied in node
+  /// order. Call before `run()`, with the same scenario and seed on every rank. Asynchronous
+  /// gossip mixes one node per event, so it is refused.
+  public func distribute(over cluster: any Cluster) throws(SimulationError) {
+    guard cluster.size > 1 else {
+      distributedWork = nil
+      distributedMix = nil
+      return
+    }
+    guard case .synchronous = schedule else {
+      throw .invalidParameter(field: "schedule.mode", value: "async-gossip", expected: "synchronous gossip in a distributed run")
+    }
+    let task = self.task, pool = self.pool
+    distributedWork = { inputs throws(SimulationError) -> [WorkOutput] in
+      try cluster.map(
+        inputs, client: \.node, pool: pool,
+        compute: { input, worker -> WorkOutput in
+          var state = input.state
+          let report = task.localWork(node: input.node, state: &state, round: input.round, worker: worker)
+          return (state, report)
+        },
+        write: { input, output, writer in
+          output.report.archive(to: &writer, task: task)
+          task.archiveNotes(client: input.node, round: input.round, to: &writer)
+        },
+        read: { input, reader throws(ArchiveError) -> WorkOutput in
+          let report = try LocalReport(from: &reader, task: task)
+          try task.readNotes(client: input.node, round: input.round, from: &reader)
+          return (input.state, report)
+        })
+    }
+    distributedMix = { inputs, round throws(SimulationError) -> [Task.NodeState] in
+      try cluster.map(
+        inputs, client: \.node, pool: pool,
+        compute: { input, worker -> Task.NodeState in
+          var state = input.state
+          task.combine(
+            node: input.node, state: &state, own: input.own, selfWeight: input.selfWeight, neighbours: input.neighbours, round: round,
+            worker: worker)
+          return state
+        },
+        write: { input, _, writer in task.archiveMixNotes(node: input.node, round: round, to: &writer) },
+        read: { input, reader throws(ArchiveError) -> Task.NodeState in
+          try task.readMixNotes(node: input.node, round: round, from: &reader)
+          return input.state
+        })
+    }
+  }
+}
