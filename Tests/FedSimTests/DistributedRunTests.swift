@@ -1,3 +1,4 @@
+import Aggregation
 import Foundation
 import Simulation
 import Testing
@@ -129,6 +130,40 @@ import Testing
     #expect(errors.count == 2 && errors[0] == errors[1], "\(results)")
   }
 
+  @Test func aNonFiniteMixStopsGossipWithTheFirstNodeInNodeOrder() throws {
+    // Mixing runs in parallel on threads and ranks; the error is the first odd node's either way.
+    AggregatorRegistry.shared.register(NeighbourPoisoningAggregator.self)
+    let overrides = [
+      "schedule.mode=gossip", "aggregator.name=zz-test-neighbour-poison", "aggregator.options={from: 2}", "schedule.deadline=null",
+      "faults.non_finite=stop",
+    ]
+    let folder = try CheckpointResumeTests.folder()
+    var seen: [String] = []
+    for (ranks, workers) in [(1, 1), (1, 2), (2, 1), (3, 2)] {
+      let results = try Self.runRanks(
+        CheckpointResumeTests.quadratic, overrides, ranks: ranks, workers: workers,
+        out: folder.appendingPathComponent("r\(ranks)-\(workers)"))
+      for result in results {
+        guard case .failure(.nonFinite(let finding)) = result else {
+          Issue.record("\(ranks) ranks × \(workers) workers: \(result)")
+          continue
+        }
+        #expect(finding.site == .aggregate && finding.round == 2 && finding.client == 1, "\(finding)")
+        seen.append("\(finding)")
+      }
+    }
+    #expect(Set(seen).count == 1)
+    // Asynchronous gossip (one process) stops on it too.
+    let asynchronous = overrides.map { $0 == "schedule.mode=gossip" ? "schedule.mode=async-gossip" : $0 } + ["output.checkpoint_every=null"]
+    let results = try Self.runRanks(
+      CheckpointResumeTests.quadratic, asynchronous, ranks: 1, workers: 1, out: folder.appendingPathComponent("async"))
+    guard case .failure(.nonFinite(let finding)) = results[0] else {
+      Issue.record("asynchronous gossip did not stop: \(results[0])")
+      return
+    }
+    #expect(finding.site == .aggregate && finding.client.map { $0 % 2 == 1 } == true)
+  }
+
   @Test func aRankThatFailsStopsTheOthers() throws {
     let folder = try CheckpointResumeTests.folder()
     let out = folder.appendingPathComponent("r")
@@ -169,6 +204,21 @@ import Testing
         #expect(named == field)
       }
     }
+  }
+}
+
+/// Neighbour mixing that turns odd receivers' models non-finite from round `from` on.
+struct NeighbourPoisoningAggregator: Aggregator {
+  static let name = "zz-test-neighbour-poison"
+  let from: Int
+  init(options: AggregatorOptions) throws(AggregatorError) { from = try options.int("from", default: 1, in: 0...1000) }
+  var communication: Communication { .neighbours }
+  func combine(
+    own: [Float], selfWeight: Double, neighbours: [(contribution: Contribution, weight: Double)], context: AggregationContext
+  ) -> [Float] {
+    var mixed = own
+    if context.round >= from, let receiver = context.receiver, receiver % 2 == 1 { mixed[0] = .nan }
+    return mixed
   }
 }
 

@@ -83,6 +83,7 @@ extension GossipSimulation {
       stalenessCounts[k] += 1
     }
     task.combine(node: node, state: &states[node], own: report.message, selfWeight: selfWeight, neighbours: neighbours, round: k, worker: 0)
+    task.finishedMixing(node: node, state: states[node], round: k)
     trace.record(now, "mix", client: node, round: k)
     summary.aggregatedReports += 1
     summary.endTime = max(summary.endTime, now)
