@@ -14,7 +14,7 @@ import Testing
 
   /// Runs `ranks` ranks of the scenario on their own threads; rank 0 writes `out`.
   static func runRanks(
-    _ text: String, _ overrides: [String], ranks: Int, workers: Int, out: URL
+    _ text: String, _ overrides: [String], ranks: Int, workers: Int, out: URL, workersOfRank: [Int]? = nil
   ) throws -> [Result<[String: Double], RunError>] {
     let clusters = ThreadCluster.ranks(ranks)
     let results = RankResults(count: ranks)
@@ -24,7 +24,8 @@ import Testing
       group.enter()
       let thread = Thread {
         defer { group.leave() }
-        guard let base = try? CheckpointResumeTests.runner(text, overrides, out: out, workers: workers) else { return }
+        let own = workersOfRank?[rank] ?? workers
+        guard let base = try? CheckpointResumeTests.runner(text, overrides, out: out, workers: own) else { return }
         let runner = base.distributed(over: clusters[rank])
         results.store(Result { () throws(RunError) in try runner.runAsRank(log: { _ in }, progress: { _ in }) }, at: rank)
       }
@@ -35,7 +36,9 @@ import Testing
     return results.all
   }
 
-  static func compare(_ text: String, _ overrides: [String], ranks: [Int], workers: Int = 1, expecting: String? = nil) throws {
+  static func compare(
+    _ text: String, _ overrides: [String], ranks: [Int], workers: Int = 1, workersOfRank: [Int]? = nil, expecting: String? = nil
+  ) throws {
     let folder = try CheckpointResumeTests.folder()
     let single = folder.appendingPathComponent("single")
     try CheckpointResumeTests.runner(text, overrides, out: single, workers: 2).run(log: { _ in }, progress: { _ in })
@@ -43,7 +46,7 @@ import Testing
     if let expecting { #expect(reference.metrics.contains(expecting), "the run has no \(expecting)") }
     for count in ranks {
       let out = folder.appendingPathComponent("ranks-\(count)")
-      let results = try runRanks(text, overrides, ranks: count, workers: workers, out: out)
+      let results = try runRanks(text, overrides, ranks: count, workers: workers, out: out, workersOfRank: workersOfRank)
       for (rank, result) in results.enumerated() {
         if case .failure(let error) = result { Issue.record("rank \(rank) of \(count): \(error)") }
       }
@@ -66,6 +69,11 @@ import Testing
   @Test func bufferedAsynchronousRunsAreTheSameBits() throws {
     let overrides = ["schedule.mode=async", "schedule.concurrency=4", "schedule.buffer_size=2", "schedule.deadline=null"]
     try Self.compare(CheckpointResumeTests.quadratic, overrides, ranks: [2], workers: 2)
+  }
+
+  @Test func ranksWithDifferentWorkerCountsCutTheSameBatches() throws {
+    // Rank 0 with 1 worker, rank 1 with 3: batches are sized for the 4 together on both.
+    try Self.compare(CheckpointResumeTests.quadratic, [], ranks: [2], workers: 1, workersOfRank: [1, 3])
   }
 
   @Test func privateRunsCountEveryClientsReleasesOnEveryRank() throws {

@@ -161,7 +161,7 @@ public struct Runner {
       clients: s.clients, seed: s.seed, workers: workers, devices: s.devices, network: s.network, keepsTrace: s.output.writeTrace)
     let (serverSimulation, gossipSimulation) = try Self.simulation(
       for: s, federation: federation, settings: settings, fixedGraph: fixedGraph)
-    serverSimulation?.distribute(over: cluster)
+    do { try serverSimulation?.distribute(over: cluster) } catch { throw .simulation(error.description) }
     do { try gossipSimulation?.distribute(over: cluster) } catch {
       throw .unsupported(field: "schedule.mode", value: s.schedule.mode.rawValue, reason: error.description)
     }

@@ -82,6 +82,8 @@ public final class ServerSimulation<Task: FederatedTask> {
   // Distributed runs (`distribute(over:)`): runs a batch on this rank's share and gathers the rest.
   typealias Output = (state: Task.ClientState, report: LocalReport<Task.Message>)
   var distributedBatch: (([Job]) throws(SimulationError) -> [Output])?
+  /// The workers a batch is sized for: this process's, or every rank's in a distributed run.
+  var batchWorkers: Int
   var clusterFailure: SimulationError?
 
   public init(task: Task, settings: SimulationSettings, mode: Mode) throws(SimulationError) {
@@ -119,6 +121,7 @@ public final class ServerSimulation<Task: FederatedTask> {
     self.settings = settings
     self.mode = mode
     pool = WorkerPool(workers: settings.workers)
+    batchWorkers = settings.workers
     trace = EventTrace(keepsRecords: settings.keepsTrace)
     current = RoundSummary(round: 0, startTime: 0)
   }
@@ -262,7 +265,7 @@ public final class ServerSimulation<Task: FederatedTask> {
       pending.sort { ($0.done, $0.order) < ($1.done, $1.order) }
       pendingSorted = true
     }
-    let batch = min(pending.count, Self.batchSize(workers: settings.workers, reportBytes: reportBytes))
+    let batch = min(pending.count, Self.batchSize(workers: batchWorkers, reportBytes: reportBytes))
     let jobs = Array(pending.prefix(batch))
     pending.removeFirst(batch)
     let outputs: [Output]
