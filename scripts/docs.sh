@@ -11,7 +11,9 @@ for target in Aggregation FedSim; do
   log=$(mktemp)
   swift package --allow-writing-to-directory "$out" generate-documentation --target "$target" \
     --disable-indexing --transform-for-static-hosting --output-path "$out/$target" 2>&1 | tee "$log" | tail -3
-  if grep -q "warning:" "$log"; then
+  # SwiftPM's hint for the optional MPI trait's system library (Open MPI is not needed here) is
+  # not a documentation warning.
+  if grep "warning:" "$log" | grep -vq "you may be able to install ompi-c"; then
     grep "warning:" "$log" >&2
     exit 1
   fi

@@ -24,6 +24,7 @@ public enum FedSimTool {
     ToolCluster.start()
     do {
       var command = try FedSimCommand.parseAsRoot(arguments)
+      try ToolCluster.check(command)
       try command.run()
       ToolCluster.current.finish()
       FedSimCommand.exit()

@@ -1,3 +1,4 @@
+import ArgumentParser
 import FedSimMPI
 import Foundation
 import Simulation
@@ -30,6 +31,18 @@ enum ToolCluster {
         exit(1)
       }
     #endif
+  }
+
+  /// In an MPI job only `run` (and `bench exchange`) share the work; every other command would
+  /// run once per rank, writing the same files: refused, with what to do instead.
+  static func check(_ command: any ParsableCommand) throws {
+    guard current.size > 1, !(command is RunCommand), !(command is ExchangeBench) else { return }
+    let name = type(of: command).configuration.commandName ?? "this command"
+    if current.isLeader {
+      FileHandle.standardError.write(
+        Data("error: `fedsim \(name)` runs in one process: only `fedsim run` is distributed over MPI ranks\n".utf8))
+    }
+    throw ExitCode(1)
   }
 
   /// Whether an MPI launcher started this process with more than one rank.
