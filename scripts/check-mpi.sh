@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Distributed runs are the same bits as one process: each scenario below (server rounds, buffered
-# asynchronous, central DP, gossip, trust on neighbours and on the server, Decor, LoRA) runs once
+# asynchronous, central DP, gossip and async gossip, trust on neighbours and on the server, Decor,
+# LoRA) runs once
 # as a single process and once as 2 MPI ranks (1 worker each); metrics.jsonl, summary.json (wall-clock
 # fields aside), clients.csv and trace.hash must be identical. Run by CI (.ci/run).
 set -euo pipefail
@@ -48,6 +49,8 @@ gossip=(--set schedule.mode=gossip --set schedule.deadline=null --set topology.k
 same gossip "$work/convex.yaml" "${gossip[@]}" --set aggregator.name=gossip --set "aggregator.options={}"
 same trust-gossip "$work/convex.yaml" "${gossip[@]}" --set topology.kind=complete --set aggregator.name=trust \
   --set "aggregator.options={scheme: validation, warmup_rounds: 1}"
+same async-gossip "$work/convex.yaml" --set schedule.mode=async-gossip --set schedule.deadline=null \
+  --set aggregator.name=gossip --set "aggregator.options={}"
 same trust-server "$work/convex.yaml" --set aggregator.name=trust \
   --set "aggregator.options={placement: server, scheme: validation, warmup_rounds: 1}"
 same decor "$work/convex.yaml" "${gossip[@]}" --set aggregator.name=decor --set "aggregator.options={}" \

@@ -40,11 +40,6 @@ extension Runner {
   func checkDistributable(_ aggregator: any Aggregator) throws(RunError) {
     guard cluster.size > 1 else { return }
     let s = scenario
-    if s.schedule.mode == .asynchronousGossip {
-      throw .unsupported(
-        field: "schedule.mode", value: s.schedule.mode.rawValue,
-        reason: "distributed runs (\(cluster.size) ranks) need rounds: asynchronous gossip mixes one node per event")
-    }
     if s.output.saveAdapters {
       throw .unsupported(
         field: "output.adapters", value: "true", reason: "each rank holds only its own clients' adapters in a distributed run")

@@ -162,9 +162,7 @@ public struct Runner {
     let (serverSimulation, gossipSimulation) = try Self.simulation(
       for: s, federation: federation, settings: settings, fixedGraph: fixedGraph)
     do { try serverSimulation?.distribute(over: cluster) } catch { throw .simulation(error.description) }
-    do { try gossipSimulation?.distribute(over: cluster) } catch {
-      throw .unsupported(field: "schedule.mode", value: s.schedule.mode.rawValue, reason: error.description)
-    }
+    do { try gossipSimulation?.distribute(over: cluster) } catch { throw .simulation(error.description) }
     let temporary = workDirectory
     let writer = try MetricsWriter(directory: temporary, resumingAt: resumePoint?.header.metricsBytes)
     let languageModel = L.self == LoRALearner.self

@@ -1,19 +1,18 @@
 import StateArchive
 
 extension GossipSimulation where Task: DistributedTask, Task.PersistentState == Task.NodeState {
-  /// Shards synchronous gossip over `cluster`: every rank runs this same simulation; each
-  /// round's local work and mixing run on the ranks that own the nodes, and what the others
-  /// need (messages, notes of the work and of the mixing) is exchanged and applied in node
-  /// order. Call before `run()`, with the same scenario and seed on every rank. Asynchronous
-  /// gossip mixes one node per event, so it is refused.
+  /// Shards gossip over `cluster`: every rank runs this same simulation; local work and mixing
+  /// run on the ranks that own the nodes, and what the others need (messages, notes of the work
+  /// and of the mixing) is exchanged and applied in the single-process order — synchronous
+  /// rounds mix in one exchange per round; asynchronous gossip, which mixes one node per event,
+  /// sends its mixes' notes with the next batch of local work. Call before `run()`, with the
+  /// same scenario and seed on every rank.
   public func distribute(over cluster: any Cluster) throws(SimulationError) {
     guard cluster.size > 1 else {
       distributedWork = nil
       distributedMix = nil
+      distributedSettle = nil
       return
-    }
-    guard case .synchronous = schedule else {
-      throw .invalidParameter(field: "schedule.mode", value: "async-gossip", expected: "synchronous gossip in a distributed run")
     }
     let task = self.task, pool = self.pool
     distributedWork = { inputs throws(SimulationError) -> [WorkOutput] in
@@ -49,6 +48,19 @@ extension GossipSimulation where Task: DistributedTask, Task.PersistentState == 
           try task.readMixNotes(node: input.node, round: round, from: &reader)
           return input.state
         })
+    }
+    distributedSettle = { mixes throws(SimulationError) in
+      var writer = ArchiveWriter()
+      for mix in mixes where cluster.owns(mix.node) { task.archiveMixNotes(node: mix.node, round: mix.iteration, to: &writer) }
+      let parts: [[UInt8]]
+      do { parts = try cluster.exchange(writer.bytes) } catch { throw .cluster("\(error)") }
+      var readers = parts.map { ArchiveReader($0) }
+      for mix in mixes where !cluster.owns(mix.node) {
+        let owner = cluster.owner(of: mix.node)
+        do { try task.readMixNotes(node: mix.node, round: mix.iteration, from: &readers[owner]) } catch {
+          throw .cluster("the mixing notes of node \(mix.node), iteration \(mix.iteration) from rank \(owner) do not decode: \(error)")
+        }
+      }
     }
   }
 }

@@ -31,8 +31,8 @@ public protocol DecentralizedTask: AnyObject, Sendable {
     node: ClientID, state: inout NodeState, own: Message, selfWeight: Double,
     neighbours: [WeightedMessage<Message>], round: Int, worker: Int)
   /// A node's mixing is done: on the simulator thread, in node order after each synchronous
-  /// round's mixing, or right after the mix in asynchronous gossip (the order a failure found
-  /// while mixing is reported in). Default: nothing.
+  /// round's mixing; in asynchronous gossip, in mixing order before the next batch of local work
+  /// (the order a failure found while mixing is reported in). Default: nothing.
   func finishedMixing(node: ClientID, state: NodeState, round: Int)
   /// Called on the simulator thread after each synchronous round (or at the end of an
   /// asynchronous run) with every node's state, for metrics such as the consensus distance.

@@ -23,7 +23,9 @@ extension GossipSimulation {
       case .retry(let node): startIteration(node)
       case .roundDeadline, .setupDelivered: break
       }
+      if let clusterFailure { throw clusterFailure }
     }
+    try settleMixes()
     for (k, var summary) in asyncSummaries.enumerated() where summary.selected > 0 {
       summary.round = k
       summary.clientMetrics = meanMetrics(asyncMetrics[k] ?? [])
@@ -49,20 +51,31 @@ extension GossipSimulation {
   }
 
   func runPendingWork() {
-    let nodes = pendingWork
-    pendingWork.removeAll(keepingCapacity: true)
-    let task = self.task
-    let inputs = nodes.map { ($0, states[$0], iteration[$0]) }
-    let outputs = pool.map(inputs) { input, worker -> (Task.NodeState, LocalReport<Task.Message>) in
-      var state = input.1
-      let report = task.localWork(node: input.0, state: &state, round: input.2, worker: worker)
-      return (state, report)
+    do {
+      try settleMixes()
+      let inputs = pendingWork.map { (node: $0, state: states[$0], round: iteration[$0]) }
+      pendingWork.removeAll(keepingCapacity: true)
+      let outputs = try runLocalWork(inputs)
+      for (input, (state, report)) in zip(inputs, outputs) {
+        states[input.node] = state
+        results[input.node] = report
+        task.finishedLocalWork(node: input.node, state: state, report: report, round: input.round)
+      }
+    } catch {
+      clusterFailure = error
     }
-    for ((node, _, iteration), (state, report)) in zip(inputs, outputs) {
-      states[node] = state
-      results[node] = report
-      task.finishedLocalWork(node: node, state: state, report: report, round: iteration)
-    }
+  }
+
+  /// The mixes since the last batch, in the order they happened: their notes reach every rank
+  /// (distributed runs), then `finishedMixing` (a non-finite mix under `stop` ends the run there,
+  /// at the same point on every rank). A node mixes again only after its next local work, which
+  /// a batch runs after this: each unsettled mix is its node's latest.
+  func settleMixes() throws(SimulationError) {
+    guard !unsettledMixes.isEmpty else { return }
+    let mixes = unsettledMixes
+    unsettledMixes.removeAll(keepingCapacity: true)
+    try distributedSettle?(mixes)
+    for mix in mixes { task.finishedMixing(node: mix.node, state: states[mix.node], round: mix.iteration) }
   }
 
   func finishIteration(_ node: ClientID, _ k: Int, iterations: Int) {
@@ -83,7 +96,7 @@ extension GossipSimulation {
       stalenessCounts[k] += 1
     }
     task.combine(node: node, state: &states[node], own: report.message, selfWeight: selfWeight, neighbours: neighbours, round: k, worker: 0)
-    task.finishedMixing(node: node, state: states[node], round: k)
+    unsettledMixes.append((node, k))
     trace.record(now, "mix", client: node, round: k)
     summary.aggregatedReports += 1
     summary.endTime = max(summary.endTime, now)

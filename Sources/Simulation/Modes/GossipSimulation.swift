@@ -64,6 +64,12 @@ public final class GossipSimulation<Task: DecentralizedTask> {
   )
   var distributedWork: (([WorkInput]) throws(SimulationError) -> [WorkOutput])?
   var distributedMix: (([MixInput], _ round: Int) throws(SimulationError) -> [Task.NodeState])?
+  /// Asynchronous mixes not settled yet: their notes (`finishedMixing`, and in a distributed run
+  /// what the owner recorded) are settled before each batch of local work and at the end.
+  var unsettledMixes: [(node: ClientID, iteration: Int)] = []
+  var distributedSettle: (([(node: ClientID, iteration: Int)]) throws(SimulationError) -> Void)?
+  /// A failed exchange inside an event handler: the run stops with it.
+  var clusterFailure: SimulationError?
 
   /// Gossip over a graph that changes every round (resampled random graphs, the one-peer
   /// exponential graph); synchronous schedules only.
