@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Distributed runs are the same bits as one process: each scenario below (server rounds, buffered
 # asynchronous, central DP, gossip and async gossip, trust on neighbours and on the server, Decor,
-# LoRA) runs once
-# as a single process and once as 2 MPI ranks (1 worker each); metrics.jsonl, summary.json (wall-clock
-# fields aside), clients.csv and trace.hash must be identical. Run by CI (.ci/run).
+# LoRA) runs once as a single process and once as 2 MPI ranks (1 worker each); metrics.jsonl,
+# summary.json (wall-clock fields aside), clients.csv and trace.hash must be identical. Run by CI
+# (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fedsim=$(scripts/build-mpi.sh | tail -1)
