@@ -41,6 +41,11 @@ same() {
 }
 
 same convex-sync "$work/convex.yaml"
+# One rank under mpirun is one process too.
+mpirun "${mpirun_flags[@]}" -np 1 "$fedsim" run "$work/convex.yaml" --workers 2 --quiet --out "$work/one-rank"
+cmp "$work/convex-sync-single/trace.hash" "$work/one-rank/trace.hash"
+cmp "$work/convex-sync-single/clients.csv" "$work/one-rank/clients.csv"
+echo "mpi: 1 rank agrees with 1 process"
 same convex-buffered "$work/convex.yaml" --set schedule.mode=async --set schedule.concurrency=6 --set schedule.buffer_size=3 \
   --set schedule.deadline=null
 same convex-cdp "$work/convex.yaml" --set aggregator.name=cdp --set "aggregator.options={}" \
