@@ -126,6 +126,25 @@ import Testing
     try Self.compare(CoMiGSRunTests.text, ["output.adapters=false"], ranks: [2])
   }
 
+  @Test func aRankHoldsTheTokensOfItsOwnClientsAndTheSizesOfAll() throws {
+    let scenario = try ScenarioDecoder.decode(RunnerTests.scenarioText, file: "tiny.yaml", overrides: ["clients=6"])
+    let all = try ClientData.build(scenario.data, clients: 6, seed: scenario.seed)
+    let even = try ClientData.build(scenario.data, clients: 6, seed: scenario.seed, holds: { $0 % 2 == 0 })
+    #expect(all.trainCounts == all.train.map(\.count) && all.validationCounts == all.validation.map(\.count))
+    #expect(all.testTokensByDomain == all.testByDomain.map { $0.mapValues(\.count) })
+    #expect(even.trainCounts == all.trainCounts && even.validationCounts == all.validationCounts)
+    #expect(even.testTokensByDomain == all.testTokensByDomain && even.testLossFloor == all.testLossFloor)
+    for client in 0..<6 {
+      if client % 2 == 0 {
+        #expect(even.train[client] == all.train[client] && even.validation[client] == all.validation[client])
+        #expect(even.test[client] == all.test[client] && even.testByDomain[client] == all.testByDomain[client])
+      } else {
+        #expect(even.train[client].isEmpty && even.validation[client].isEmpty && even.test[client].isEmpty)
+        #expect(all.train[client].count > 0)
+      }
+    }
+  }
+
   @Test func rejectedUpdatesFoundOnOneRankAreReportedByTheLeader() throws {
     let overrides = [
       "schedule.mode=sync", "aggregator.name=fedavg", "schedule.clients_per_round=4", "schedule.rounds=12", "schedule.lr=10",

@@ -2,10 +2,18 @@ import Data
 import Foundation
 
 /// Every client's token streams and the shared public set, built from the scenario's data section.
+///
+/// A rank of a distributed run holds the tokens of its own clients only (`build(…, holds:)`): the
+/// others' streams are empty here, while their sizes (`trainCounts`, …) are known everywhere.
 public struct ClientData: Sendable {
   public let train: [[Int32]]
   public let validation: [[Int32]]
   public let test: [[Int32]]
+  /// Tokens of each client's splits, for every client (held or not).
+  public let trainCounts: [Int]
+  public let validationCounts: [Int]
+  /// Per client, its test tokens of each domain (keyed by domain index), for every client.
+  public let testTokensByDomain: [[Int: Int]]
   public let publicTokens: [Int32]
   public let domainNames: [String]
   /// Per client, its validation and test tokens of each domain present there (keyed by domain
@@ -20,10 +28,10 @@ public struct ClientData: Sendable {
   /// domain and its chain could reach at best); nil without exact rates.
   public var testLossFloor: [Double]? {
     guard let rates = entropyRates else { return nil }
-    return testByDomain.map { domains in
-      let tokens = domains.values.reduce(0) { $0 + $1.count }
+    return testTokensByDomain.map { domains in
+      let tokens = domains.values.reduce(0, +)
       guard tokens > 0 else { return .nan }
-      return domains.reduce(0.0) { $0 + rates[$1.key] * Double($1.value.count) } / Double(tokens)
+      return domains.reduce(0.0) { $0 + rates[$1.key] * Double($1.value) } / Double(tokens)
     }
   }
 
@@ -34,7 +42,11 @@ public struct ClientData: Sendable {
     return groups.mapValues { corpus.concatenatedTokens($0, terminated: true) }
   }
 
-  public static func build(_ section: DataSection, clients: Int, seed: UInt64) throws(RunError) -> ClientData {
+  /// The corpus, its split into clients (every rank computes the same), and the token streams of
+  /// the clients `holds` names (every client by default).
+  public static func build(
+    _ section: DataSection, clients: Int, seed: UInt64, holds: (Int) -> Bool = { _ in true }
+  ) throws(RunError) -> ClientData {
     do {
       let corpus: Corpus
       var entropy: [Double]? = nil
@@ -77,14 +89,29 @@ public struct ClientData: Sendable {
           clientCount: clients, partitioner: QuantitySkewPartitioner(exponent: exponent, minimumDocuments: minimum),
           configuration: configuration, seed: seed)
       }
+      func tokens(_ part: SplitPart, _ client: Int) -> [Int32] {
+        holds(client) ? corpus.tokens(of: part, client: client, in: splits, terminated: true) : []
+      }
+      // A stream is its documents' tokens, each terminated by EOS.
+      func count(_ part: SplitPart, _ client: Int) -> Int {
+        splits.clients[client][part].reduce(0) { $0 + corpus.documents[$1].tokens.count + 1 }
+      }
+      let testByDomain = (0..<clients).map { holds($0) ? byDomain(corpus, splits.clients[$0][.test]) : [:] }
       return ClientData(
-        train: (0..<clients).map { corpus.tokens(of: .train, client: $0, in: splits, terminated: true) },
-        validation: (0..<clients).map { corpus.tokens(of: .validation, client: $0, in: splits, terminated: true) },
-        test: (0..<clients).map { corpus.tokens(of: .test, client: $0, in: splits, terminated: true) },
+        train: (0..<clients).map { tokens(.train, $0) }, validation: (0..<clients).map { tokens(.validation, $0) },
+        test: (0..<clients).map { tokens(.test, $0) },
+        trainCounts: (0..<clients).map { count(.train, $0) }, validationCounts: (0..<clients).map { count(.validation, $0) },
+        testTokensByDomain: (0..<clients).map { client in
+          var counts: [Int: Int] = [:]
+          for index in splits.clients[client][.test] {
+            counts[corpus.documents[index].domain, default: 0] += corpus.documents[index].tokens.count + 1
+          }
+          return counts
+        },
         publicTokens: corpus.concatenatedTokens(splits.publicReference, terminated: true),
         domainNames: corpus.domainNames,
-        validationByDomain: (0..<clients).map { byDomain(corpus, splits.clients[$0][.validation]) },
-        testByDomain: (0..<clients).map { byDomain(corpus, splits.clients[$0][.test]) }, entropyRates: entropy)
+        validationByDomain: (0..<clients).map { holds($0) ? byDomain(corpus, splits.clients[$0][.validation]) : [:] },
+        testByDomain: testByDomain, entropyRates: entropy)
     } catch let error as RunError {
       throw error
     } catch let error as DataError {

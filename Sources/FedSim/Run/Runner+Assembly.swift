@@ -62,12 +62,12 @@ extension Runner {
   /// The LoRA learner of a language-model scenario (its data and base model; the base is
   /// pretrained into `cacheDirectory` when not cached).
   static func languageModelLearner(
-    for s: Scenario, cacheDirectory: URL, workers: Int, log: (String) -> Void
+    for s: Scenario, cacheDirectory: URL, workers: Int, log: (String) -> Void, holds: (Int) -> Bool = { _ in true }
   ) throws(RunError) -> (LoRALearner, ClientData) {
     guard !s.data.source.isConvex else {
       throw .invalid(field: "data.source.kind", value: "convex", reason: "task lora-lm needs text (markov, text-dir, jsonl, fortune)")
     }
-    let data = try ClientData.build(s.data, clients: s.clients, seed: s.seed)
+    let data = try ClientData.build(s.data, clients: s.clients, seed: s.seed, holds: holds)
     if let rates = data.entropyRates {
       log(
         "data: \(data.domainNames.count) Markov domains, entropy rates \(rates.map { String(format: "%.3f", $0) }.joined(separator: ", ")) nats/symbol (the loss floor)"

@@ -111,9 +111,12 @@ public struct Runner {
     }
     switch s.task {
     case .loraLM:
-      let (learner, data) = try Self.languageModelLearner(for: s, cacheDirectory: cacheDirectory, workers: workers, log: log)
+      // Each rank of a distributed run keeps the token streams of its own clients only.
+      let cluster = self.cluster
+      let (learner, data) = try Self.languageModelLearner(
+        for: s, cacheDirectory: cacheDirectory, workers: workers, log: log, holds: { cluster.owns($0) })
       return try execute(
-        learner: learner, aggregator: aggregator, sizes: { (data.train[$0].count, data.validation[$0].count) }, start: start, log: log,
+        learner: learner, aggregator: aggregator, sizes: { (data.trainCounts[$0], data.validationCounts[$0]) }, start: start, log: log,
         progress: progress, domainNames: data.domainNames, testLossFloor: data.testLossFloor)
     case .linearRegression, .logisticRegression:
       let learner = try Self.convexLearner(for: s, eager: eagerData)

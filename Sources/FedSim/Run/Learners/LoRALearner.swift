@@ -306,9 +306,9 @@ final class LoRALearner: LocalLearner, @unchecked Sendable {
     return loss
   }
 
-  func trainingWeight(client: Int) -> Double { Double(data.train[client].count) }
+  func trainingWeight(client: Int) -> Double { Double(data.trainCounts[client]) }
 
-  func exampleCount(client: Int) -> Int { max(1, data.train[client].count - sequenceLength) }
+  func exampleCount(client: Int) -> Int { max(1, data.trainCounts[client] - sequenceLength) }
 
   func localWorkFLOPs(client: Int) -> Double {
     // A client with fewer specialists computes fewer experts.
