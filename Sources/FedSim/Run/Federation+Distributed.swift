@@ -24,7 +24,7 @@ extension Federation: DistributedTask {
     if report.rejected {
       state.rejections += 1
       if nonFinite == .stop, let finding = findings.work(client: client, round: round) { errors.record(.nonFinite(finding)) }
-    } else if privacy != nil && communicates && exchanges(round: round) {
+    } else if countsReleases && exchanges(round: round) {
       state.releases += 1
     }
   }

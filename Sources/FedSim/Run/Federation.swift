@@ -98,6 +98,7 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
     runID = Array("fedsim-run:\(runName):\(seed)".utf8)
     global = learner.initialValues
     shared = SharedTensors(tensors: learner.tensors, fullCount: learner.initialValues.count) { aggregator.shares(tensor: $0) }
+    countsReleases = privacy != nil && aggregator.communication != .none
     streamsReports =
       aggregator.communication == .server && !aggregator.personalisesOnServer
       && aggregator.streamingWeight(of: Contribution(client: 0, values: [], weight: 1)) != nil
@@ -300,6 +301,8 @@ final class Federation<Learner: LocalLearner>: FederatedTask, DecentralizedTask,
 
   /// Streaming aggregators fold each reply into a running sum on arrival; the replies are dropped.
   let streamsReports: Bool
+  /// Whether clients' rounds count as releases for the accountant (private and communicating).
+  let countsReleases: Bool
 
   func accept(_ report: ArrivedReport<FederationMessage>, round: Int) {
     let contribution = Contribution(

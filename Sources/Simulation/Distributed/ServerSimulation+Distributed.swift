@@ -35,7 +35,7 @@ extension ServerSimulation where Task: DistributedTask, Task.PersistentState == 
           return (state, report)
         },
         write: { job, output, writer in
-          output.report.archive(to: &writer, task: task)
+          output.1.archive(to: &writer, task: task)
           task.archiveNotes(client: job.client, round: job.key, to: &writer)
         },
         read: { job, reader throws(ArchiveError) -> Output in

@@ -80,7 +80,7 @@ public final class ServerSimulation<Task: FederatedTask> {
   var resumed = false
 
   // Distributed runs (`distribute(over:)`): runs a batch on this rank's share and gathers the rest.
-  typealias Output = (state: Task.ClientState, report: LocalReport<Task.Message>)
+  typealias Output = (Task.ClientState, LocalReport<Task.Message>)
   var distributedBatch: (([Job]) throws(SimulationError) -> [Output])?
   /// The workers a batch is sized for: this process's, or every rank's in a distributed run.
   var batchWorkers: Int
@@ -140,7 +140,7 @@ public final class ServerSimulation<Task: FederatedTask> {
         throw .stalled(time: now, reason: "the maximum simulated time \(settings.maxSimulatedTime) s was reached")
       }
       handle(entry.event)
-      if let clusterFailure { throw clusterFailure }
+      if distributedBatch != nil, let clusterFailure { throw clusterFailure }
       afterEvent?()
       if let shouldStop, shouldStop() { throw .stopped(time: now) }
     }
