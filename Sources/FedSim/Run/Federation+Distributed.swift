@@ -95,41 +95,21 @@ extension Federation: DistributedTask {
   }
 
   /// `measure(client, currentValues(of: client))` for each of `ids`, computed by the client's
-  /// owner (in parallel) and exchanged; in id order on every rank.
+  /// owner (in parallel) and exchanged; in id order on every rank. A failed exchange is recorded
+  /// in `errors` (the run then stops) and leaves this rank's clients only.
   private func gathered<Value: Sendable>(
     _ ids: [Int], workers: Int, measure: @escaping @Sendable (Int, [Float]) -> Value,
-    write: (Value, inout ArchiveWriter) -> Void, read: (inout ArchiveReader) throws(ArchiveError) -> Value
+    write: @escaping (Value, inout ArchiveWriter) -> Void, read: @escaping (inout ArchiveReader) throws(ArchiveError) -> Value
   ) -> [Value] {
-    let inputs = ids.filter { cluster.owns($0) }.map { ($0, currentValues(of: $0)) }
-    let local = WorkerPool(workers: workers).map(inputs) { input, _ in measure(input.0, input.1) }
-    return exchanged(ids, local: local, write: write, read: read)
-  }
-
-  /// Every rank's `local` values (one per id it owns, in id order) joined in id order. A failed
-  /// exchange is recorded in `errors` (the run then stops) and leaves this rank's values only.
-  private func exchanged<Value>(
-    _ ids: [Int], local: [Value], write: (Value, inout ArchiveWriter) -> Void,
-    read: (inout ArchiveReader) throws(ArchiveError) -> Value
-  ) -> [Value] {
-    guard cluster.size > 1 else { return local }
-    var writer = ArchiveWriter()
-    for value in local { write(value, &writer) }
+    // The values are read here, on the simulator thread, for this rank's clients only.
+    let inputs = ids.map { ($0, cluster.owns($0) ? currentValues(of: $0) : []) }
     do {
-      var readers = try cluster.exchange(writer.bytes).map { ArchiveReader($0) }
-      var next = local.makeIterator()
-      var values: [Value] = []
-      for client in ids {
-        let owner = cluster.owner(of: client)
-        if owner == cluster.rank, let value = next.next() {
-          values.append(value)
-        } else {
-          values.append(try read(&readers[owner]))
-        }
-      }
-      return values
+      return try cluster.map(
+        inputs, client: \.0, pool: WorkerPool(workers: workers), compute: { input, _ in measure(input.0, input.1) },
+        write: { _, value, writer in write(value, &writer) }, read: { _, reader throws(ArchiveError) in try read(&reader) })
     } catch {
       errors.record(.simulation("distributed run: \(error)"))
-      return local
+      return inputs.filter { cluster.owns($0.0) }.map { measure($0.0, $0.1) }
     }
   }
 
@@ -196,11 +176,16 @@ extension Federation: DistributedTask {
     guard privacy?.mechanism == .correlated else { return nil }
     if publicKeys == nil {
       let ids = clients.keys.sorted()
-      let own = ids.filter { cluster.owns($0) }.map { clients[$0]?.secrets?.publicKeyMessage ?? [] }
-      let keys = exchanged(ids, local: own, write: { key, writer in writer.write(key) }) { reader throws(ArchiveError) in
-        try reader.readBytes()
+      let inputs = ids.map { ($0, cluster.owns($0) ? clients[$0]?.secrets?.publicKeyMessage ?? [] : []) }
+      do {
+        let keys = try cluster.map(
+          inputs, client: \.0, pool: WorkerPool(workers: 1), compute: { input, _ in input.1 },
+          write: { _, key, writer in writer.write(key) }, read: { _, reader throws(ArchiveError) in try reader.readBytes() })
+        publicKeys = Dictionary(uniqueKeysWithValues: zip(ids, keys))
+      } catch {
+        errors.record(.simulation("distributed run: \(error)"))
+        publicKeys = [:]
       }
-      publicKeys = keys.count == ids.count ? Dictionary(uniqueKeysWithValues: zip(ids, keys)) : [:]
     }
     return publicKeys?[node].flatMap { $0.isEmpty ? nil : $0 }
   }

@@ -3,12 +3,14 @@ import StateArchive
 extension Cluster {
   /// A batch of jobs shared by the ranks: each rank computes the inputs whose client it owns (on
   /// its worker pool) and archives their outputs; after one exchange every rank has every
-  /// output, in input order — its own as computed, the others' as `read` rebuilds them.
+  /// output, in input order — its own as computed, the others' as `read` rebuilds them. One
+  /// process computes everything and archives nothing.
   public func map<Input: Sendable, Output: Sendable>(
     _ inputs: [Input], client: (Input) -> ClientID, pool: WorkerPool, compute: @Sendable (Input, _ worker: Int) -> Output,
     write: (Input, Output, inout ArchiveWriter) -> Void,
     read: (Input, inout ArchiveReader) throws(ArchiveError) -> Output
   ) throws(SimulationError) -> [Output] {
+    guard size > 1 else { return pool.map(inputs, compute) }
     let mine = inputs.filter { owns(client($0)) }
     let computed = pool.map(mine, compute)
     var writer = ArchiveWriter()

@@ -18,11 +18,7 @@ extension GossipSimulation where Task: DistributedTask, Task.PersistentState == 
     distributedWork = { inputs throws(SimulationError) -> [WorkOutput] in
       try cluster.map(
         inputs, client: \.node, pool: pool,
-        compute: { input, worker -> WorkOutput in
-          var state = input.state
-          let report = task.localWork(node: input.node, state: &state, round: input.round, worker: worker)
-          return (state, report)
-        },
+        compute: Self.work(task),
         write: { input, output, writer in
           output.report.archive(to: &writer, task: task)
           task.archiveNotes(client: input.node, round: input.round, to: &writer)
@@ -36,13 +32,7 @@ extension GossipSimulation where Task: DistributedTask, Task.PersistentState == 
     distributedMix = { inputs, round throws(SimulationError) -> [Task.NodeState] in
       try cluster.map(
         inputs, client: \.node, pool: pool,
-        compute: { input, worker -> Task.NodeState in
-          var state = input.state
-          task.combine(
-            node: input.node, state: &state, own: input.own, selfWeight: input.selfWeight, neighbours: input.neighbours, round: round,
-            worker: worker)
-          return state
-        },
+        compute: Self.mix(task, round: round),
         write: { input, _, writer in task.archiveMixNotes(node: input.node, round: round, to: &writer) },
         read: { input, reader throws(ArchiveError) -> Task.NodeState in
           try task.readMixNotes(node: input.node, round: round, from: &reader)

@@ -29,11 +29,7 @@ extension ServerSimulation where Task: DistributedTask, Task.PersistentState == 
     distributedBatch = { jobs throws(SimulationError) -> [Output] in
       try cluster.map(
         jobs, client: \.client, pool: pool,
-        compute: { job, worker -> Output in
-          var state = job.state
-          let report = task.localWork(client: job.client, state: &state, received: job.message, round: job.key, worker: worker)
-          return (state, report)
-        },
+        compute: Self.work(task),
         write: { job, output, writer in
           output.1.archive(to: &writer, task: task)
           task.archiveNotes(client: job.client, round: job.key, to: &writer)

@@ -326,18 +326,32 @@ public final class GossipSimulation<Task: DecentralizedTask> {
   /// Local work of `inputs`, in parallel on the pool (or on the ranks owning the nodes).
   func runLocalWork(_ inputs: [WorkInput]) throws(SimulationError) -> [WorkOutput] {
     if let distributedWork { return try distributedWork(inputs) }
-    let task = self.task
-    return pool.map(inputs) { input, worker -> WorkOutput in
+    return pool.map(inputs, Self.work(task))
+  }
+
+  /// One node's local work, as every batch runs it (here or on the node's rank).
+  static func work(_ task: Task) -> @Sendable (WorkInput, _ worker: Int) -> WorkOutput {
+    { input, worker in
       var state = input.state
       let report = task.localWork(node: input.node, state: &state, round: input.round, worker: worker)
       return (state, report)
     }
   }
 
+  /// One node's mixing in `round` (here or on the node's rank).
+  static func mix(_ task: Task, round: Int) -> @Sendable (MixInput, _ worker: Int) -> Task.NodeState {
+    { input, worker in
+      var state = input.state
+      task.combine(
+        node: input.node, state: &state, own: input.own, selfWeight: input.selfWeight, neighbours: input.neighbours, round: round,
+        worker: worker)
+      return state
+    }
+  }
+
   /// Every active node mixes what it received (in parallel; each touches only its own state).
   func mixAll(round: Int) throws(SimulationError) {
     let nodes = (0..<settings.clients).filter { active[$0] }
-    let task = self.task
     let inputs = nodes.compactMap { node -> MixInput? in
       guard let own = messages[node]?.message else { return nil }
       let neighbours = received[node].sorted { $0.peer < $1.peer }
@@ -348,13 +362,7 @@ public final class GossipSimulation<Task: DecentralizedTask> {
     if let distributedMix {
       mixedStates = try distributedMix(inputs, round)
     } else {
-      mixedStates = pool.map(inputs) { input, worker -> Task.NodeState in
-        var state = input.state
-        task.combine(
-          node: input.node, state: &state, own: input.own, selfWeight: input.selfWeight, neighbours: input.neighbours, round: round,
-          worker: worker)
-        return state
-      }
+      mixedStates = pool.map(inputs, Self.mix(task, round: round))
     }
     for (input, state) in zip(inputs, mixedStates) {
       states[input.node] = state

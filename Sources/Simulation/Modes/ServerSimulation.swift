@@ -277,12 +277,7 @@ public final class ServerSimulation<Task: FederatedTask> {
         return
       }
     } else {
-      let task = self.task
-      outputs = pool.map(jobs) { job, worker -> Output in
-        var state = job.state
-        let report = task.localWork(client: job.client, state: &state, received: job.message, round: job.key, worker: worker)
-        return (state, report)
-      }
+      outputs = pool.map(jobs, Self.work(task))
     }
     // A rejected report, or one of a round without exchange, is empty: it says nothing of the size.
     if let largest = outputs.map({ task.serializedBytes(of: $0.1.message) }).max(), largest > 0 {
@@ -292,6 +287,16 @@ public final class ServerSimulation<Task: FederatedTask> {
       states[job.client] = state
       results[Key(client: job.client, key: job.key)] = report
       task.finishedLocalWork(client: job.client, state: state, report: report, round: job.key)
+    }
+  }
+
+  /// One job of local work, as every batch runs it (on this process's pool, or on the rank that
+  /// owns the client).
+  static func work(_ task: Task) -> @Sendable (Job, _ worker: Int) -> Output {
+    { job, worker in
+      var state = job.state
+      let report = task.localWork(client: job.client, state: &state, received: job.message, round: job.key, worker: worker)
+      return (state, report)
     }
   }
 
