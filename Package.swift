@@ -53,7 +53,9 @@ let package = Package(
       providers: [.apt(["libopenmpi-dev"])]
     ),
 
-    // sincos from the C library (a GNU extension Swift does not import), for bulk Gaussians.
+    // C kernels: sincos from the C library (a GNU extension Swift does not import), and Philox
+    // words, the ziggurat's fast path and the convex tasks' float64 kernels compiled for the
+    // baseline, AVX2 and AVX-512F (the widest the CPU runs is chosen at run time).
     .target(name: "CMathShim", linkerSettings: [.linkedLibrary("m")]),
 
     // Binary archives of simulator state (checkpoints), bounds-checked on reading.
@@ -67,6 +69,7 @@ let package = Package(
       name: "Learning",
       dependencies: [
         "CBLAS",
+        "CMathShim",
         "Randomness",
         "StateArchive",
         .product(name: "RealModule", package: "swift-numerics"),

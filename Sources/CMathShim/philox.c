@@ -1,5 +1,6 @@
 #include <stdint.h>
 #include "CMathShim.h"
+#include "variants.h"
 
 // Philox4x32-10 on eight counters side by side, as vector code the compiler maps to the widest
 // integer multiply the CPU has. Integer arithmetic only: every variant computes the same bits.
@@ -48,9 +49,8 @@ typedef uint64_t u64x8 __attribute__((vector_size(64)));
     group += width;                                                                                \
   } while (0)
 
-static inline __attribute__((always_inline)) void philox_words(uint32_t key0, uint32_t key1, uint32_t counter0,
-                                                               uint32_t counter1, uint32_t counter2, uint32_t counter3,
-                                                               uint64_t *words, long groups) {
+FEDSIM_BODY void philox_words(uint32_t key0, uint32_t key1, uint32_t counter0, uint32_t counter1,
+                              uint32_t counter2, uint32_t counter3, uint64_t *words, long groups) {
   const u64x8 low = (u64x8){0} + 0xFFFFFFFFu;
   const u64x8 m0 = (u64x8){0} + 0xD2511F53u;
   const u64x8 m1 = (u64x8){0} + 0xCD9E8D57u;
@@ -59,15 +59,15 @@ static inline __attribute__((always_inline)) void philox_words(uint32_t key0, ui
   while (group < groups) PHILOX_GROUPS(1);
 }
 
-// The same body compiled for three instruction sets; `fedsim_philox4x32_words` picks the widest
-// the CPU has once, and tests call each variant the CPU can run.
+// The same body compiled for three instruction sets; `fedsim_philox4x32_words` runs the widest
+// the CPU has, and tests call each variant the CPU can run.
 #if defined(__x86_64__)
-__attribute__((target("avx512f"))) static void philox_words_avx512(uint32_t k0, uint32_t k1, uint32_t c0, uint32_t c1,
-                                                                  uint32_t c2, uint32_t c3, uint64_t *w, long g) {
+FEDSIM_AVX512 static void philox_words_avx512(uint32_t k0, uint32_t k1, uint32_t c0, uint32_t c1, uint32_t c2,
+                                              uint32_t c3, uint64_t *w, long g) {
   philox_words(k0, k1, c0, c1, c2, c3, w, g);
 }
-__attribute__((target("avx2"))) static void philox_words_avx2(uint32_t k0, uint32_t k1, uint32_t c0, uint32_t c1,
-                                                             uint32_t c2, uint32_t c3, uint64_t *w, long g) {
+FEDSIM_AVX2 static void philox_words_avx2(uint32_t k0, uint32_t k1, uint32_t c0, uint32_t c1, uint32_t c2,
+                                          uint32_t c3, uint64_t *w, long g) {
   philox_words(k0, k1, c0, c1, c2, c3, w, g);
 }
 #endif
@@ -76,43 +76,25 @@ static void philox_words_baseline(uint32_t k0, uint32_t k1, uint32_t c0, uint32_
   philox_words(k0, k1, c0, c1, c2, c3, w, g);
 }
 
-typedef void (*philox_words_fn)(uint32_t, uint32_t, uint32_t, uint32_t, uint32_t, uint32_t, uint64_t *, long);
-
-static philox_words_fn philox_variant(int variant) {
+static void philox_words_run(int variant, uint32_t key0, uint32_t key1, uint32_t counter0, uint32_t counter1,
+                             uint32_t counter2, uint32_t counter3, uint64_t *words, long groups) {
+  switch (variant) {
 #if defined(__x86_64__)
-  __builtin_cpu_init();
-  if (variant == 2) return __builtin_cpu_supports("avx512f") ? philox_words_avx512 : 0;
-  if (variant == 1) return __builtin_cpu_supports("avx2") ? philox_words_avx2 : 0;
-#else
-  if (variant != 0) return 0;
+  case 2: philox_words_avx512(key0, key1, counter0, counter1, counter2, counter3, words, groups); break;
+  case 1: philox_words_avx2(key0, key1, counter0, counter1, counter2, counter3, words, groups); break;
 #endif
-  return philox_words_baseline;
-}
-
-static philox_words_fn philox_best(void) {
-  for (int variant = 2; variant > 0; variant--) {
-    philox_words_fn fn = philox_variant(variant);
-    if (fn) return fn;
+  default: philox_words_baseline(key0, key1, counter0, counter1, counter2, counter3, words, groups); break;
   }
-  return philox_words_baseline;
-}
-
-void fedsim_philox4x32_words(uint32_t key0, uint32_t key1, uint32_t counter0, uint32_t counter1, uint32_t counter2,
-                             uint32_t counter3, uint64_t *words, long groups) {
-  // A benign race: every thread computes the same pointer.
-  static philox_words_fn chosen = 0;
-  philox_words_fn fn = __atomic_load_n(&chosen, __ATOMIC_RELAXED);
-  if (!fn) {
-    fn = philox_best();
-    __atomic_store_n(&chosen, fn, __ATOMIC_RELAXED);
-  }
-  fn(key0, key1, counter0, counter1, counter2, counter3, words, groups);
 }
 
 int fedsim_philox4x32_words_variant(int variant, uint32_t key0, uint32_t key1, uint32_t counter0, uint32_t counter1,
                                     uint32_t counter2, uint32_t counter3, uint64_t *words, long groups) {
-  philox_words_fn fn = philox_variant(variant);
-  if (!fn) return 0;
-  fn(key0, key1, counter0, counter1, counter2, counter3, words, groups);
+  if (!fedsim_variant_runs(variant)) return 0;
+  philox_words_run(variant, key0, key1, counter0, counter1, counter2, counter3, words, groups);
   return 1;
+}
+
+void fedsim_philox4x32_words(uint32_t key0, uint32_t key1, uint32_t counter0, uint32_t counter1, uint32_t counter2,
+                             uint32_t counter3, uint64_t *words, long groups) {
+  philox_words_run(fedsim_best_variant(), key0, key1, counter0, counter1, counter2, counter3, words, groups);
 }

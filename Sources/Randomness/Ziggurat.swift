@@ -27,18 +27,23 @@ extension RandomStream {
       var words = WordBuffer(generator: generator, counter: counter, storage: base, capacity: capacity)
       tables.scale.withUnsafeBufferPointer { scale in
         tables.inside.withUnsafeBufferPointer { inside in
-          for i in 0..<count {
-            // The fast path inline: a layer, a magnitude, a sign (as a bit, not a branch).
+          guard let scaleBase = scale.baseAddress, let insideBase = inside.baseAddress else { return }
+          var i = 0
+          while i < count {
+            if words.index == words.capacity { words.refill() }
+            // The fast path in C (vector code for the CPU): one word per draw, up to the first
+            // word whose candidate lies outside its layer's inner rectangle.
+            let run = fedsim_ziggurat_fast(
+              words.storage + words.index, min(words.capacity - words.index, count - i), scaleBase, insideBase, output + i)
+            words.index += run
+            i += run
+            guard i < count, words.index < words.capacity else { continue }
             let word = words.next()
             let layer = Int(word & 0xFF)
-            let magnitude = word &>> 12
             let sign = (word & 0x100) &<< 55
-            let x = Double(Int64(bitPattern: magnitude)) * scale[layer]
-            if magnitude < inside[layer] {
-              output[i] = Double(bitPattern: x.bitPattern ^ sign)
-            } else {
-              output[i] = Double(bitPattern: tables.slowPath(layer: layer, x: x, words: &words).bitPattern ^ sign)
-            }
+            let x = Double(Int64(bitPattern: word &>> 12)) * scale[layer]
+            output[i] = Double(bitPattern: tables.slowPath(layer: layer, x: x, words: &words).bitPattern ^ sign)
+            i += 1
           }
         }
       }

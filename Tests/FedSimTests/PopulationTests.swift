@@ -72,4 +72,27 @@ import Testing
     // Only clients that took part or were evaluated are listed.
     #expect(first.csv.split(separator: "\n").count <= 1 + 60 + 20)
   }
+
+  /// A population the cache cannot hold keeps a client's split on its second request (a client
+  /// sampled once would only evict others); one it holds keeps every split at once. Either way
+  /// the data are those generated at start.
+  @Test func aLargePopulationKeepsASplitOnItsSecondRequest() throws {
+    let scenario = try ScenarioDecoder.decode(Self.scenario(clients: 1000), file: "p.yaml")
+    let large = ConvexPopulation(source: scenario.data.source, data: scenario.data, clients: 1000, seed: 7, cacheBytes: 1)
+    let small = ConvexPopulation(source: scenario.data.source, data: scenario.data, clients: 10, seed: 7)
+    let eager = ConvexPopulation(source: scenario.data.source, data: scenario.data, clients: 10, seed: 7, eager: true)
+    #expect(large.capacity < 3 * 1000)
+    for client in 0..<5 { _ = large.problem(client, .train) }
+    #expect(large.cachedSplits == 0)
+    for client in 0..<5 { _ = large.problem(client, .train) }
+    #expect(large.cachedSplits == 5)
+    _ = small.problem(3, .train)
+    #expect(small.cachedSplits == 1)
+    for client in 0..<5 {
+      for split in [ConvexSplit.train, .validation, .test] {
+        let expected = eager.problem(client, split)
+        #expect(large.problem(client, split).features == expected.features && small.problem(client, split).targets == expected.targets)
+      }
+    }
+  }
 }

@@ -87,27 +87,46 @@ import Testing
     }
   }
 
-  /// The gradient (four rows side by side) is bit for bit the textbook loop: one sum per
-  /// margin in coordinate order, rows accumulated in order.
-  @Test(arguments: [nil, [0, 2, 3, 5, 6, 7, 9]] as [[Int]?])
-  func gradientIsTheTextbookSumBitForBit(batch: [Int]?) {
-    let problem = ConvexProblem.linearSynthetic(client: 1, examples: 10, dimension: 7, noise: 0.3, heterogeneity: 1, seed: 2)
-    let x = (0..<7).map { Double($0) * 0.37 - 1 }
-    let rows = batch ?? Array(0..<10)
-    var expected = [Double](repeating: 0, count: 7)
+  /// The gradient (rows side by side in vector code) is bit for bit the textbook loop: one sum
+  /// per margin in coordinate order, rows accumulated in order — for sizes that exercise the
+  /// kernels' blocks and tails (32-row and 4-row blocks, 32- and 4-coordinate blocks, remainders).
+  @Test(
+    arguments: [(10, 7, nil), (10, 7, [0, 2, 3, 5, 6, 7, 9]), (71, 103, nil), (71, 103, Array(stride(from: 70, through: 0, by: -3)))]
+      as [(Int, Int, [Int]?)])
+  func gradientIsTheTextbookSumBitForBit(examples: Int, dimension d: Int, batch: [Int]?) {
+    let problem = ConvexProblem.linearSynthetic(client: 1, examples: examples, dimension: d, noise: 0.3, heterogeneity: 1, seed: 2)
+    let x = (0..<d).map { Double($0) * 0.37 - 1 }
+    let rows = batch ?? Array(0..<examples)
+    var expected = [Double](repeating: 0, count: d)
     for k in rows {
       var z = 0.0
-      for j in 0..<7 { z += problem.features[k * 7 + j] * x[j] }
-      for j in 0..<7 { expected[j] += (z - problem.targets[k]) * problem.features[k * 7 + j] }
+      for j in 0..<d { z += problem.features[k * d + j] * x[j] }
+      for j in 0..<d { expected[j] += (z - problem.targets[k]) * problem.features[k * d + j] }
     }
-    for j in 0..<7 { expected[j] = expected[j] * (1 / Double(rows.count)) + 0 * x[j] }
+    for j in 0..<d { expected[j] = expected[j] * (1 / Double(rows.count)) + 0 * x[j] }
     #expect(problem.gradient(x, batch: batch) == expected)
     var value = 0.0
-    for k in 0..<10 {
+    for k in 0..<examples {
       var z = 0.0
-      for j in 0..<7 { z += problem.features[k * 7 + j] * x[j] }
+      for j in 0..<d { z += problem.features[k * d + j] * x[j] }
       value += 0.5 * (z - problem.targets[k]) * (z - problem.targets[k])
     }
-    #expect(problem.value(x) == value / 10 + 0 / 2 * x.reduce(0) { $0 + $1 * $1 })
+    #expect(problem.value(x) == value / Double(examples) + 0 / 2 * x.reduce(0) { $0 + $1 * $1 })
+  }
+
+  /// Logistic targets are Bernoulli(σ(x·w*)) with each dot in coordinate order and the label's
+  /// uniform drawn after the example's features: recomputed here from the features.
+  @Test func logisticLabelsFollowTheTextbookDots() {
+    let d = 41
+    let truth = ConvexProblem.syntheticTruth(dimension: d, seed: 6)
+    let problem = ConvexProblem.logisticSynthetic(client: 5, rows: 0..<37, dimension: d, heterogeneity: 0.5, l2: 0, seed: 6, truth: truth)
+    for k in 0..<37 {
+      var stream = ConvexProblem.exampleStream(client: 5, example: k, seed: 6)
+      var skipped = [Double](repeating: 0, count: d)
+      skipped.withUnsafeMutableBufferPointer { stream.fillNormals($0.baseAddress!, count: d) }
+      var dot = 0.0
+      for j in 0..<d { dot += problem.features[k * d + j] * truth[j] }
+      #expect(problem.targets[k] == (stream.nextDouble() < 1 / (1 + Foundation.exp(-dot)) ? 1 : 0), "example \(k)")
+    }
   }
 }

@@ -125,4 +125,89 @@ import Testing
     empty.fillNormals(UnsafeMutablePointer<Double>(bitPattern: 8)!, count: 0)
     #expect(empty.counter.0 == 0)
   }
+
+  /// The draws are those of the one-word-at-a-time loop (the fast path in Swift, word after word)
+  /// that the vector fast path replaced: across buffer refills, slow paths and lengths.
+  @Test(arguments: [1, 3, 101, 257, 5000])
+  func fillNormalsIsTheWordByWordZiggurat(count: Int) {
+    for seed: UInt64 in [1, 7, 99] {
+      var stream = RandomStream(seed: seed, purpose: .data, client: 3)
+      var reference = RandomStream(seed: seed, purpose: .data, client: 3)
+      var draws = [Double](repeating: 0, count: count)
+      draws.withUnsafeMutableBufferPointer { stream.fillNormals($0.baseAddress!, count: count) }
+      let expected = wordByWord(&reference, count: count)
+      #expect(draws.map(\.bitPattern) == expected.map(\.bitPattern), "seed \(seed), count \(count)")
+      #expect(stream.counter.0 == reference.counter.0)
+    }
+  }
+
+  /// Every compiled variant of the C fast path gives the word-by-word values and stops at the
+  /// first word that needs the slow path (here every fifth word is made to, besides the ~1% that
+  /// do anyway).
+  @Test func everyZigguratFastVariantMatchesTheScalarPath() {
+    var source = RandomStream(seed: 21, purpose: .data)
+    var words = (0..<203).map { _ in source.nextUInt64() }
+    let tables = ZigguratTables.shared
+    for i in stride(from: 4, to: words.count, by: 5) {
+      // Magnitude above the layer's inner bound: the slow path.
+      let layer = Int(words[i] & 0xFF)
+      words[i] = (words[i] & 0xFFF) | ((tables.inside[layer] &+ 1) << 12)
+    }
+    var ran: [Int32] = []
+    for variant: Int32 in [0, 1, 2] {
+      var start = 0
+      var produced: [Double] = []
+      while start < words.count {
+        var out = [Double](repeating: .nan, count: words.count - start)
+        let n = words.withUnsafeBufferPointer { w in
+          tables.scale.withUnsafeBufferPointer { s in
+            tables.inside.withUnsafeBufferPointer { inside in
+              out.withUnsafeMutableBufferPointer {
+                fedsim_ziggurat_fast_variant(
+                  variant, w.baseAddress! + start, words.count - start, s.baseAddress!, inside.baseAddress!, $0.baseAddress!)
+              }
+            }
+          }
+        }
+        if n < 0 { break }
+        produced += out.prefix(n)
+        start += n + 1  // skip the slow-path word
+      }
+      guard start >= words.count else { continue }
+      ran.append(variant)
+      // The words on the fast path: all but the forced ones and the ~1% that need it anyway.
+      let fast = words.filter { $0 &>> 12 < tables.inside[Int($0 & 0xFF)] }.map(fastDraw)
+      #expect(words.count - fast.count > 40)
+      #expect(produced.map(\.bitPattern) == fast.map(\.bitPattern), "variant \(variant)")
+    }
+    #expect(ran.first == 0, "the baseline variant runs everywhere")
+  }
+
+  private func fastDraw(_ word: UInt64) -> Double {
+    let tables = ZigguratTables.shared
+    let layer = Int(word & 0xFF)
+    let x = Double(Int64(bitPattern: word &>> 12)) * tables.scale[layer]
+    return Double(bitPattern: x.bitPattern ^ ((word & 0x100) &<< 55))
+  }
+
+  /// The ziggurat one word at a time, in Swift.
+  private func wordByWord(_ stream: inout RandomStream, count: Int) -> [Double] {
+    let tables = ZigguratTables.shared
+    let capacity = min(256, (count + count / 32 + 4 + 15) / 16 * 16)
+    var output = [Double](repeating: 0, count: count)
+    withUnsafeTemporaryAllocation(of: UInt64.self, capacity: capacity) { storage in
+      var words = WordBuffer(generator: stream.generator, counter: stream.counter, storage: storage.baseAddress!, capacity: capacity)
+      for i in 0..<count {
+        let word = words.next()
+        let layer = Int(word & 0xFF)
+        let magnitude = word &>> 12
+        let sign = (word & 0x100) &<< 55
+        let x = Double(Int64(bitPattern: magnitude)) * tables.scale[layer]
+        let value = magnitude < tables.inside[layer] ? x : tables.slowPath(layer: layer, x: x, words: &words)
+        output[i] = Double(bitPattern: value.bitPattern ^ sign)
+      }
+      stream.counter.0 = words.nextBlock
+    }
+    return output
+  }
 }

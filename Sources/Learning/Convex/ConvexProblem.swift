@@ -1,4 +1,5 @@
 import CBLAS
+import CMathShim
 import Foundation
 import Randomness
 
@@ -12,6 +13,9 @@ public struct ConvexProblem: Sendable {
 
   /// (examples, dimension), row-major.
   public let features: [Double]
+  /// The same matrix column-major, (dimension, examples): a coordinate of every example side by
+  /// side, so margins of many examples are computed at once (vector code, the same sums).
+  let columns: [Double]
   /// Regression targets, or labels in {0, 1} for logistic regression.
   public let targets: [Double]
   public let dimension: Int
@@ -24,7 +28,21 @@ public struct ConvexProblem: Sendable {
 
   public init(features: [Double], targets: [Double], dimension: Int, loss: Loss, reduction: Reduction = .mean, l2: Double = 0) {
     precondition(dimension > 0 && features.count == targets.count * dimension, "features must be examples × dimension")
+    let columns = Self.transposed(features, rows: targets.count, dimension: dimension)
+    self.init(features: features, columns: columns, targets: targets, dimension: dimension, loss: loss, reduction: reduction, l2: l2)
+  }
+
+  /// The column-major copy of a row-major (rows, dimension) matrix.
+  static func transposed(_ features: [Double], rows: Int, dimension: Int) -> [Double] {
+    [Double](unsafeUninitializedCapacity: features.count) { c, initialized in
+      features.withUnsafeBufferPointer { fedsim_transpose($0.baseAddress, rows, dimension, c.baseAddress) }
+      initialized = features.count
+    }
+  }
+
+  init(features: [Double], columns: [Double], targets: [Double], dimension: Int, loss: Loss, reduction: Reduction, l2: Double) {
     self.features = features
+    self.columns = columns
     self.targets = targets
     self.dimension = dimension
     self.loss = loss
@@ -49,40 +67,19 @@ public struct ConvexProblem: Sendable {
     return dot
   }
 
-  /// x·a_k for the given rows (every row for nil): four rows side by side, each sum in the order
-  /// of `margin` (the same values, four independent addition chains instead of one).
+  /// x·a_k for the given rows (every row for nil), each sum in the order of `margin`: rows side by
+  /// side in vector code over the column-major copy (the same values).
   func margins(_ x: [Double], rows: [Int]?) -> [Double] {
-    let count = rows?.count ?? examples, d = dimension
-    var result = [Double](repeating: 0, count: count)
-    features.withUnsafeBufferPointer { f in
-      x.withUnsafeBufferPointer { x in
-        result.withUnsafeMutableBufferPointer { z in
-          func row(_ i: Int) -> UnsafePointer<Double> { f.baseAddress! + (rows?[i] ?? i) * d }
-          var i = 0
-          while i + 4 <= count {
-            let a0 = row(i), a1 = row(i + 1), a2 = row(i + 2), a3 = row(i + 3)
-            var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
-            for j in 0..<d {
-              let xj = x[j]
-              s0 += a0[j] * xj
-              s1 += a1[j] * xj
-              s2 += a2[j] * xj
-              s3 += a3[j] * xj
-            }
-            (z[i], z[i + 1], z[i + 2], z[i + 3]) = (s0, s1, s2, s3)
-            i += 4
-          }
-          while i < count {
-            let a = row(i)
-            var sum = 0.0
-            for j in 0..<d { sum += a[j] * x[j] }
-            z[i] = sum
-            i += 1
-          }
+    precondition(x.count == dimension, "a point of dimension \(dimension)")
+    let count = rows?.count ?? examples
+    return [Double](unsafeUninitializedCapacity: count) { z, initialized in
+      columns.withUnsafeBufferPointer { c in
+        x.withUnsafeBufferPointer { x in
+          withRows(rows) { fedsim_column_dots(c.baseAddress, examples, dimension, $0, count, x.baseAddress, z.baseAddress) }
         }
       }
+      initialized = count
     }
-    return result
   }
 
   func exampleLoss(_ x: [Double], _ k: Int) -> Double { exampleLoss(margin: margin(x, k), k) }
@@ -109,22 +106,27 @@ public struct ConvexProblem: Sendable {
   /// ∇f(x) over all examples (`examples == nil`) or over a batch, reduced like the objective
   /// (a mean over the batch when the reduction is a mean; the sum scaled to the full set otherwise).
   public func gradient(_ x: [Double], batch: [Int]? = nil) -> [Double] {
+    var slopes = margins(x, rows: batch)
+    let count = slopes.count
+    for i in 0..<count { slopes[i] = slope(margin: slopes[i], batch?[i] ?? i) }
+    // Row after row, as one sum per coordinate would (coordinates side by side in vector code).
     var g = [Double](repeating: 0, count: dimension)
-    let z = margins(x, rows: batch)
-    let count = z.count, d = dimension
     features.withUnsafeBufferPointer { f in
-      g.withUnsafeMutableBufferPointer { g in
-        // Row after row, as one sum per coordinate would: the slopes do not depend on g.
-        for i in 0..<count {
-          let k = batch?[i] ?? i
-          let s = slope(margin: z[i], k), a = f.baseAddress! + k * d
-          for j in 0..<d { g[j] += s * a[j] }
+      slopes.withUnsafeBufferPointer { s in
+        g.withUnsafeMutableBufferPointer { g in
+          withRows(batch) { fedsim_combine_rows(f.baseAddress, dimension, $0, count, s.baseAddress, g.baseAddress) }
         }
       }
     }
     let scale = reduction == .mean ? 1 / Double(count) : Double(examples) / Double(count)
     for j in 0..<dimension { g[j] = g[j] * scale + l2 * x[j] }
     return g
+  }
+
+  /// Calls `body` with the row indices (nil for every row in order).
+  private func withRows<R>(_ rows: [Int]?, _ body: (UnsafePointer<Int>?) -> R) -> R {
+    guard let rows else { return body(nil) }
+    return rows.withUnsafeBufferPointer { body($0.baseAddress) }
   }
 
   /// The gradient of example k's loss plus the L2 term.
@@ -148,8 +150,8 @@ public struct ConvexProblem: Sendable {
   /// logistic regression, y → −y for least squares.
   public func flippingLabels() -> ConvexProblem {
     ConvexProblem(
-      features: features, targets: targets.map { loss == .logistic ? 1 - $0 : -$0 }, dimension: dimension, loss: loss,
-      reduction: reduction, l2: l2)
+      features: features, columns: columns, targets: targets.map { loss == .logistic ? 1 - $0 : -$0 }, dimension: dimension,
+      loss: loss, reduction: reduction, l2: l2)
   }
 
   // MARK: - Synthetic problems
@@ -183,26 +185,29 @@ public struct ConvexProblem: Sendable {
     var stream = RandomStream(seed: seed, purpose: .data, client: UInt32(truncatingIfNeeded: client))
     let shift = normals(d, from: &stream)
     let weights = (0..<d).map { truth[$0] + h * shift[$0] }
-    var targets = [Double](repeating: 0, count: rows.count)
-    var draws = [Double](repeating: 0, count: d + 1)
-    // Every entry is written below: no zero-filling first.
-    let features = [Double](unsafeUninitializedCapacity: rows.count * d) { x, initialized in
-      draws.withUnsafeMutableBufferPointer { draw in
-        for (k, example) in rows.enumerated() {
-          // The example's d features, then its noise.
-          var row = exampleStream(client: client, example: example, seed: seed)
-          row.fillNormals(draw.baseAddress!, count: d + 1)
-          var dot = 0.0
-          for j in 0..<d {
-            x[k * d + j] = draw[j]
-            dot += draw[j] * weights[j]
-          }
-          targets[k] = dot + noise * draw[d]
-        }
+    let n = rows.count
+    var noiseDraws = [Double](repeating: 0, count: n)
+    // One spare entry: each example's d features and its noise are drawn in place, the noise
+    // landing where the next example starts (read before that example overwrites it).
+    let features = [Double](unsafeUninitializedCapacity: n * d + 1) { x, initialized in
+      guard let base = x.baseAddress else { return }
+      for (k, example) in rows.enumerated() {
+        var row = exampleStream(client: client, example: example, seed: seed)
+        row.fillNormals(base + k * d, count: d + 1)
+        noiseDraws[k] = base[k * d + d]
       }
-      initialized = rows.count * d
+      initialized = n * d
     }
-    return ConvexProblem(features: features, targets: targets, dimension: d, loss: .squared)
+    let columns = transposed(features, rows: n, dimension: d)
+    // y = x·w (each sum in coordinate order) + σ·ε.
+    var targets = [Double](repeating: 0, count: n)
+    columns.withUnsafeBufferPointer { c in
+      weights.withUnsafeBufferPointer { w in
+        targets.withUnsafeMutableBufferPointer { y in fedsim_column_dots(c.baseAddress, n, d, nil, n, w.baseAddress, y.baseAddress) }
+      }
+    }
+    for k in 0..<n { targets[k] = targets[k] + noise * noiseDraws[k] }
+    return ConvexProblem(features: features, columns: columns, targets: targets, dimension: d, loss: .squared, reduction: .mean, l2: 0)
   }
 
   /// `linearSynthetic` over examples 0..<examples.
@@ -222,22 +227,29 @@ public struct ConvexProblem: Sendable {
   ) -> ConvexProblem {
     var stream = RandomStream(seed: seed, purpose: .data, client: UInt32(truncatingIfNeeded: client))
     let center = normals(d, from: &stream).map { h * $0 }
-    var targets = [Double](repeating: 0, count: rows.count)
+    let n = rows.count
+    var uniforms = [Double](repeating: 0, count: n)
     // Every entry is written below: no zero-filling first.
-    let features = [Double](unsafeUninitializedCapacity: rows.count * d) { x, initialized in
+    let features = [Double](unsafeUninitializedCapacity: n * d) { x, initialized in
       for (k, example) in rows.enumerated() {
         var row = exampleStream(client: client, example: example, seed: seed)
         if let base = x.baseAddress { row.fillNormals(base + k * d, count: d) }
-        var dot = 0.0
-        for j in 0..<d {
-          x[k * d + j] += center[j]
-          dot += x[k * d + j] * truth[j]
-        }
-        targets[k] = row.nextDouble() < 1 / (1 + Foundation.exp(-dot)) ? 1 : 0
+        for j in 0..<d { x[k * d + j] += center[j] }
+        // The label's uniform comes after the features in the example's stream.
+        uniforms[k] = row.nextDouble()
       }
-      initialized = rows.count * d
+      initialized = n * d
     }
-    return ConvexProblem(features: features, targets: targets, dimension: d, loss: .logistic, l2: l2)
+    let columns = transposed(features, rows: n, dimension: d)
+    // y ~ Bernoulli(σ(x·w*)), each sum in coordinate order.
+    var dots = [Double](repeating: 0, count: n)
+    columns.withUnsafeBufferPointer { c in
+      truth.withUnsafeBufferPointer { w in
+        dots.withUnsafeMutableBufferPointer { z in fedsim_column_dots(c.baseAddress, n, d, nil, n, w.baseAddress, z.baseAddress) }
+      }
+    }
+    let targets = (0..<n).map { uniforms[$0] < 1 / (1 + Foundation.exp(-dots[$0])) ? 1.0 : 0.0 }
+    return ConvexProblem(features: features, columns: columns, targets: targets, dimension: d, loss: .logistic, reduction: .mean, l2: l2)
   }
 
   /// `logisticSynthetic` over examples 0..<examples.

@@ -32,6 +32,15 @@ final class ConvexPopulation: @unchecked Sendable {
     let rows: Range<Int>
   }
   private var oldest = 0
+  /// Whether every client's splits fit the cache: then each is kept from its first request.
+  private let holdsEveryone: Bool
+  /// When they do not, a split is kept only on its second request since it was last seen
+  /// (TinyLFU's doorkeeper): in a large population most clients are sampled once, and caching
+  /// them would only evict the others — and hand every new client cold memory, since freed
+  /// entries are recycled long after they left the processor's caches.
+  private var doorkeeper = Set<Key>()
+  private var doorkeeperOrder: [Key] = []
+  private var doorkeeperOldest = 0
 
   /// `eager` generates every client now and keeps them all (what FedSim did before; tests use it
   /// to show that on-demand data gives the same results).
@@ -40,16 +49,17 @@ final class ConvexPopulation: @unchecked Sendable {
     self.data = data
     self.clients = clients
     self.seed = seed
-    // About 64 MB of clients' data (features and targets, 8 bytes each; a split counted as a
-    // whole client, an overestimate).
+    // About 64 MB of clients' data (features twice — row- and column-major — and targets, 8 bytes
+    // each; a split counted as a whole client, an overestimate).
     let m: Int
     switch source {
     case .decorQuadratic(let d, _): m = d
     case .linear(_, let examples, _, _), .logistic(_, let examples, _, _): m = examples
     default: m = 1
     }
-    let perClient = max(1, 8 * m * (Self.dimension(of: source) + 1))
+    let perClient = max(1, 8 * m * (2 * Self.dimension(of: source) + 1))
     self.capacity = eager ? 3 * clients : max(64, cacheBytes / perClient)
+    holdsEveryone = capacity >= 3 * clients
     switch source {
     case .linear(let d, _, _, _), .logistic(let d, _, _, _): truth = ConvexProblem.syntheticTruth(dimension: d, seed: seed)
     default: truth = []
@@ -107,7 +117,7 @@ final class ConvexPopulation: @unchecked Sendable {
     let made = generate(client, rows: key.rows)
     lock.lock()
     defer { lock.unlock() }
-    if cache[key] == nil {
+    if cache[key] == nil && admits(key) {
       cache[key] = made
       if order.count < capacity {
         order.append(key)
@@ -119,6 +129,29 @@ final class ConvexPopulation: @unchecked Sendable {
       }
     }
     return made
+  }
+
+  /// Splits kept now.
+  var cachedSplits: Int {
+    lock.lock()
+    defer { lock.unlock() }
+    return cache.count
+  }
+
+  /// Whether a split just generated is kept (called under `lock`): always when everyone fits, on
+  /// its second request among the last 4 × capacity first requests otherwise.
+  private func admits(_ key: Key) -> Bool {
+    if holdsEveryone { return true }
+    if doorkeeper.remove(key) != nil { return true }
+    doorkeeper.insert(key)
+    if doorkeeperOrder.count < 4 * capacity {
+      doorkeeperOrder.append(key)
+    } else {
+      doorkeeper.remove(doorkeeperOrder[doorkeeperOldest])
+      doorkeeperOrder[doorkeeperOldest] = key
+      doorkeeperOldest = (doorkeeperOldest + 1) % doorkeeperOrder.count
+    }
+    return false
   }
 
   /// The examples of a split: consecutive ranges in the data section's proportions; an empty
