@@ -12,6 +12,7 @@ public struct WorkerPool: Sendable {
   }
 
   /// Runs `body(job, worker)` for job in 0..<jobs, in parallel across workers.
+  @inlinable
   public func run(jobs: Int, _ body: @Sendable (_ job: Int, _ worker: Int) -> Void) {
     guard jobs > 0 else { return }
     let active = min(workers, jobs)
@@ -25,6 +26,7 @@ public struct WorkerPool: Sendable {
   }
 
   /// Runs `body` on each input in parallel and returns the outputs in input order.
+  @inlinable
   public func map<Input: Sendable, Output: Sendable>(
     _ inputs: [Input], _ body: @Sendable (Input, _ worker: Int) -> Output
   ) -> [Output] {
@@ -35,24 +37,29 @@ public struct WorkerPool: Sendable {
 }
 
 /// Write-once result slots filled from several threads.
+@usableFromInline
 final class ResultSlots<Output>: @unchecked Sendable {
   // @unchecked Sendable: each slot is written by exactly one job, and read only after `run`
   // has returned (concurrentPerform joins all workers).
-  private let pointer: UnsafeMutablePointer<Output?>
-  private let count: Int
+  @usableFromInline let pointer: UnsafeMutablePointer<Output?>
+  @usableFromInline let count: Int
 
+  @inlinable
   init(count: Int) {
     self.count = count
     pointer = .allocate(capacity: max(count, 1))
     pointer.initialize(repeating: nil, count: count)
   }
 
+  @inlinable
   deinit {
     pointer.deinitialize(count: count)
     pointer.deallocate()
   }
 
+  @inlinable
   func store(_ value: Output, at index: Int) { pointer[index] = value }
 
+  @inlinable
   func collect() -> [Output] { (0..<count).map { pointer[$0]! } }
 }

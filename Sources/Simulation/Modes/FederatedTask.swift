@@ -30,6 +30,15 @@ public struct ArrivedReport<Message: Sendable>: Sendable {
   /// Server versions published between the client's start and this arrival (0 in synchronous rounds).
   public let staleness: Int
   public let arrivalTime: SimulatedTime
+
+  @inlinable
+  init(client: ClientID, report: LocalReport<Message>, startedFrom: Int, staleness: Int, arrivalTime: SimulatedTime) {
+    self.client = client
+    self.report = report
+    self.startedFrom = startedFrom
+    self.staleness = staleness
+    self.arrivalTime = arrivalTime
+  }
 }
 
 /// The learning side of a server-based federation, as the simulator sees it. The simulator knows

@@ -138,6 +138,15 @@ public struct SimulationResult: Sendable {
   public let simulatedTime: SimulatedTime
   /// Clients that hold persistent state at the end.
   public let clientsWithState: Int
+
+  @usableFromInline
+  init(rounds: [RoundSummary], setup: SetupSummary? = nil, trace: EventTrace, simulatedTime: SimulatedTime, clientsWithState: Int) {
+    self.rounds = rounds
+    self.setup = setup
+    self.trace = trace
+    self.simulatedTime = simulatedTime
+    self.clientsWithState = clientsWithState
+  }
 }
 
 /// The messages exchanged before the first round (e.g. public keys for per-edge secrets).

@@ -3,6 +3,7 @@ import Randomness
 extension ServerSimulation {
   // MARK: - Synchronous rounds
 
+  @inlinable
   func startRound(_ round: Int) {
     guard case .synchronous(let schedule) = mode else { return }
     current = RoundSummary(round: round, startTime: now)
@@ -35,6 +36,7 @@ extension ServerSimulation {
     if roundOpen, let deadline = schedule.deadline { queue.schedule(.deadline(round), at: now + deadline) }
   }
 
+  @inlinable
   func closeRound() {
     guard case .synchronous(let schedule) = mode, roundOpen else { return }
     roundOpen = false
@@ -50,6 +52,7 @@ extension ServerSimulation {
     if !finished { startRound(current.round + 1) }
   }
 
+  @inlinable
   func finishRound(aggregated: Bool) {
     current.endTime = now
     current.aggregated = aggregated
@@ -58,6 +61,7 @@ extension ServerSimulation {
     if case .synchronous(let schedule) = mode, current.round + 1 >= schedule.rounds { finished = true }
   }
 
+  @inlinable
   func scheduleRetry(after wait: Double) {
     guard !retryScheduled else { return }
     retryScheduled = true
@@ -67,6 +71,7 @@ extension ServerSimulation {
   // MARK: - Buffered asynchronous
 
   /// Keeps `concurrency` clients busy.
+  @inlinable
   func refill() {
     guard case .bufferedAsynchronous(let schedule) = mode, !finished else { return }
     while busy.count < schedule.concurrency {
@@ -80,6 +85,7 @@ extension ServerSimulation {
     }
   }
 
+  @inlinable
   func publishVersion(_ schedule: BufferedAsynchronous) {
     trace.record(now, "aggregate", round: version)
     task.aggregate(reports: reports, round: version, time: now)
@@ -97,6 +103,7 @@ extension ServerSimulation {
 
   /// A uniformly random idle, available client: rejection sampling first (cheap for large
   /// populations), then an exact draw among the eligible ones.
+  @inlinable
   func pickIdleClient(dispatch: Int) -> ClientID? {
     var stream = RandomStream(seed: settings.seed, purpose: .clientSampling, client: UInt32(truncatingIfNeeded: dispatch), step: 1)
     for _ in 0..<32 {
@@ -109,6 +116,7 @@ extension ServerSimulation {
 
   // MARK: - Shared
 
+  @inlinable
   func isEligible(_ client: ClientID, round: Int) -> Bool {
     guard !busy.contains(client), settings.devices.isAvailable(client: client, round: round, time: now, seed: settings.seed) else {
       return false
@@ -119,16 +127,19 @@ extension ServerSimulation {
     return true
   }
 
+  @inlinable
   func eligibleClients(round: Int) -> [ClientID] {
     (0..<settings.clients).filter { isEligible($0, round: round) }
   }
 
   /// Populations above this are sampled by drawing ids (`drawEligible`) instead of listing every
   /// eligible client each round.
+  @inlinable
   static var scanLimit: Int { 65_536 }
 
   /// `count` distinct eligible clients drawn uniformly by rejection (ascending ids), in time
   /// proportional to `count`; nil when too few draws are eligible (the caller then lists them all).
+  @usableFromInline
   func drawEligible(_ count: Int, round: Int, stream: inout RandomStream) -> [ClientID]? {
     var chosen = Set<ClientID>()
     var draws = 0
@@ -141,6 +152,7 @@ extension ServerSimulation {
   }
 
   /// `count` distinct elements, by a partial Fisher–Yates shuffle, returned in ascending order.
+  @usableFromInline
   func sample(_ count: Int, from candidates: [ClientID], stream: inout RandomStream) -> [ClientID] {
     var shuffled = candidates
     for i in 0..<count {
@@ -151,6 +163,7 @@ extension ServerSimulation {
   }
 
   /// Fills the staleness and metric fields of the current summary from aggregated reports.
+  @usableFromInline
   func summarize(aggregated: Bool) {
     current.aggregatedReports = aggregated ? arrivals.count : 0
     guard !arrivals.isEmpty else { return }
@@ -172,8 +185,19 @@ extension ServerSimulation {
 }
 
 /// What a round summary keeps of an accepted reply.
+@usableFromInline
 struct Arrival {
+  @usableFromInline
   let staleness: Int
+  @usableFromInline
   let metrics: [String: Double]
+  @usableFromInline
   let weight: Double
+
+  @inlinable
+  init(staleness: Int, metrics: [String: Double], weight: Double) {
+    self.staleness = staleness
+    self.metrics = metrics
+    self.weight = weight
+  }
 }

@@ -13,23 +13,51 @@ public final class ServerSimulation<Task: FederatedTask> {
 
   // Events and keys do not depend on the task: top-level types keep the event queue and the
   // dictionaries keyed by them concrete (specialised) inside this generic class.
+  @usableFromInline
   typealias Event = ServerEvent
+  @usableFromInline
   typealias Key = DispatchKey
 
+  @usableFromInline
   struct Dispatch {
+    @usableFromInline
     let message: Task.Message
+    @usableFromInline
     let startedFrom: Int
+
+    @inlinable
+    init(message: Task.Message, startedFrom: Int) {
+      self.message = message
+      self.startedFrom = startedFrom
+    }
   }
 
+  @usableFromInline
   struct Job: Sendable {
+    @usableFromInline
     let client: ClientID
+    @usableFromInline
     let key: Int
+    @usableFromInline
     let message: Task.Message
+    @usableFromInline
     var state: Task.ClientState
     /// When its compute-done event fires.
+    @usableFromInline
     let done: SimulatedTime
     /// Dispatch order (breaks ties in `done` like the event queue does).
+    @usableFromInline
     let order: Int
+
+    @inlinable
+    init(client: ClientID, key: Int, message: Task.Message, state: Task.ClientState, done: SimulatedTime, order: Int) {
+      self.client = client
+      self.key = key
+      self.message = message
+      self.state = state
+      self.done = done
+      self.order = order
+    }
   }
 
   public let task: Task
@@ -43,47 +71,76 @@ public final class ServerSimulation<Task: FederatedTask> {
   /// between two events is complete).
   public var afterEvent: (() -> Void)?
 
+  @usableFromInline
   let pool: WorkerPool
+  @usableFromInline
   var queue = EventQueue<Event>()
+  @usableFromInline
   var trace: EventTrace
+  @usableFromInline
   var states: [ClientID: Task.ClientState] = [:]
+  @usableFromInline
   var busy = Set<ClientID>()
+  @usableFromInline
   var dispatches: [Key: Dispatch] = [:]
   /// Local work queued but not run yet; sorted by finishing time only when jobs were added since
   /// the last sort (a round adds all its jobs at once and then runs them a batch at a time).
+  @usableFromInline
   var pending: [Job] = []
+  @usableFromInline
   var pendingSorted = true
   /// Bytes of the largest report seen so far (nil until one is not empty): sizes the batches.
+  @usableFromInline
   var reportBytes: Int?
+  @usableFromInline
   var jobCounter = 0
+  @usableFromInline
   var results: [Key: LocalReport<Task.Message>] = [:]
+  @usableFromInline
   var uploads: [Key: LocalReport<Task.Message>] = [:]
+  @usableFromInline
   var now: SimulatedTime = 0
+  @usableFromInline
   var summaries: [RoundSummary] = []
+  @usableFromInline
   var current: RoundSummary
+  @usableFromInline
   var finished = false
 
   // Synchronous rounds.
+  @usableFromInline
   var roundOpen = false
+  @usableFromInline
   var needed = 0
+  @usableFromInline
   var outstanding = 0
   /// The replies held for `aggregate` (none when the task streams them).
+  @usableFromInline
   var reports: [ArrivedReport<Task.Message>] = []
   /// What the summary needs of every accepted reply (kept even when streaming).
+  @usableFromInline
   var arrivals: [Arrival] = []
 
   // Buffered asynchronous.
+  @usableFromInline
   var version = 0
+  @usableFromInline
   var dispatchCount = 0
+  @usableFromInline
   var retryScheduled = false
   /// Restored from a checkpoint: `run()` continues instead of starting.
+  @usableFromInline
   var resumed = false
 
   // Distributed runs (`distribute(over:)`): runs a batch on this rank's share and gathers the rest.
+  @usableFromInline
   typealias Output = (Task.ClientState, LocalReport<Task.Message>)
+  @usableFromInline
   var distributedBatch: (([Job]) throws(SimulationError) -> [Output])?
   /// The workers a batch is sized for: this process's, or every rank's in a distributed run.
+  @usableFromInline
   var batchWorkers: Int
+  @usableFromInline
   var clusterFailure: SimulationError?
 
   public init(task: Task, settings: SimulationSettings, mode: Mode) throws(SimulationError) {
@@ -127,6 +184,11 @@ public final class ServerSimulation<Task: FederatedTask> {
   }
 
   /// Runs the simulation to the end.
+  ///
+  /// The event loop and its handlers are inlinable so that a module running a concrete task
+  /// specialises them: generic, they spent about half of a small client's time looking up type
+  /// metadata and copying values through witness tables.
+  @inlinable
   public func run() throws(SimulationError) -> SimulationResult {
     if !resumed {
       switch mode {
@@ -150,6 +212,7 @@ public final class ServerSimulation<Task: FederatedTask> {
 
   // MARK: - Events
 
+  @inlinable
   func handle(_ event: Event) {
     switch event {
     case .arrivedAtClient(let client, let key): startLocalWork(client, key)
@@ -182,6 +245,7 @@ public final class ServerSimulation<Task: FederatedTask> {
 
   /// Sends the server's model to `client`; `key` is the round (synchronous) or the dispatch
   /// number (asynchronous).
+  @inlinable
   func dispatch(_ client: ClientID, key: Int, startedFrom: Int, message: Task.Message, bytes: Int) {
     busy.insert(client)
     current.selected += 1
@@ -199,6 +263,7 @@ public final class ServerSimulation<Task: FederatedTask> {
     queue.schedule(.arrivedAtClient(client, key), at: now + link.transferTime(bytes: bytes))
   }
 
+  @inlinable
   func startLocalWork(_ client: ClientID, _ key: Int) {
     trace.record(now, "arrive-client", client: client, round: key)
     let state = states[client] ?? task.makeClientState(for: client)
@@ -226,6 +291,7 @@ public final class ServerSimulation<Task: FederatedTask> {
     queue.schedule(.computeDone(client, key), at: now + duration)
   }
 
+  @inlinable
   func finishLocalWork(_ client: ClientID, _ key: Int) {
     let id = Key(client: client, key: key)
     while results[id] == nil && !pending.isEmpty { runPendingJobs() }
@@ -260,6 +326,7 @@ public final class ServerSimulation<Task: FederatedTask> {
   /// replies stay bounded however many clients are in flight — on the pool; states go back to
   /// their owners, reports wait for their compute-done events. The job whose event fired is
   /// always among them (it has the earliest finishing time of the queue).
+  @inlinable
   func runPendingJobs() {
     if !pendingSorted {
       pending.sort { ($0.done, $0.order) < ($1.done, $1.order) }
@@ -292,6 +359,7 @@ public final class ServerSimulation<Task: FederatedTask> {
 
   /// One job of local work, as every batch runs it (on this process's pool, or on the rank that
   /// owns the client).
+  @inlinable
   static func work(_ task: Task) -> @Sendable (Job, _ worker: Int) -> Output {
     { job, worker in
       var state = job.state
@@ -304,12 +372,14 @@ public final class ServerSimulation<Task: FederatedTask> {
   /// (adapters can be megabytes), then as many as fit 64 MB of reports, up to 64 per worker —
   /// small reports (convex tasks) would otherwise spend more time dispatching batches than
   /// working. The batch size never changes results: every job is a pure function of its inputs.
+  @inlinable
   static func batchSize(workers: Int, reportBytes: Int?) -> Int {
     let smallest = max(4, 4 * workers)
     guard let reportBytes else { return smallest }
     return max(smallest, min(64 * workers, (64 << 20) / max(1, reportBytes)))
   }
 
+  @inlinable
   func receive(_ client: ClientID, _ key: Int) {
     let id = Key(client: client, key: key)
     guard let report = uploads.removeValue(forKey: id), let dispatch = dispatches.removeValue(forKey: id) else { return }
@@ -342,6 +412,7 @@ public final class ServerSimulation<Task: FederatedTask> {
   }
 
   /// Folds a reply into the task (streaming) or holds it for `aggregate`.
+  @inlinable
   func accept(_ arrived: ArrivedReport<Task.Message>, round: Int) {
     arrivals.append(Arrival(staleness: arrived.staleness, metrics: arrived.report.metrics, weight: arrived.report.weight))
     if task.streamsReports {
@@ -352,6 +423,7 @@ public final class ServerSimulation<Task: FederatedTask> {
   }
 
   /// A dispatched client will not report (crash or lost message).
+  @inlinable
   func clientGone(_ key: Int) {
     switch mode {
     case .synchronous:
@@ -371,6 +443,7 @@ public enum ServerSchedule: Sendable, Equatable {
 }
 
 /// An event of a server-based simulation.
+@usableFromInline
 enum ServerEvent: Sendable {
   case arrivedAtClient(ClientID, Int)
   case computeDone(ClientID, Int)
@@ -382,7 +455,16 @@ enum ServerEvent: Sendable {
 }
 
 /// A client's dispatch: the client and the round (synchronous) or dispatch number (asynchronous).
+@usableFromInline
 struct DispatchKey: Hashable {
+  @usableFromInline
   let client: ClientID
+  @usableFromInline
   let key: Int
+
+  @inlinable
+  init(client: ClientID, key: Int) {
+    self.client = client
+    self.key = key
+  }
 }
