@@ -71,6 +71,12 @@ public struct ConvexProblem: Sendable {
   /// side in vector code over the column-major copy (the same values).
   func margins(_ x: [Double], rows: [Int]?) -> [Double] {
     precondition(x.count == dimension, "a point of dimension \(dimension)")
+    return Self.rowDots(columns: columns, examples: examples, dimension: dimension, rows: rows, x: x)
+  }
+
+  /// x·a_k of a column-major (dimension, examples) matrix for the given rows (every row for nil),
+  /// each sum in coordinate order.
+  static func rowDots(columns: [Double], examples: Int, dimension: Int, rows: [Int]?, x: [Double]) -> [Double] {
     let count = rows?.count ?? examples
     return [Double](unsafeUninitializedCapacity: count) { z, initialized in
       columns.withUnsafeBufferPointer { c in
@@ -114,7 +120,7 @@ public struct ConvexProblem: Sendable {
     features.withUnsafeBufferPointer { f in
       slopes.withUnsafeBufferPointer { s in
         g.withUnsafeMutableBufferPointer { g in
-          withRows(batch) { fedsim_combine_rows(f.baseAddress, dimension, $0, count, s.baseAddress, g.baseAddress) }
+          Self.withRows(batch) { fedsim_combine_rows(f.baseAddress, dimension, $0, count, s.baseAddress, g.baseAddress) }
         }
       }
     }
@@ -124,7 +130,7 @@ public struct ConvexProblem: Sendable {
   }
 
   /// Calls `body` with the row indices (nil for every row in order).
-  private func withRows<R>(_ rows: [Int]?, _ body: (UnsafePointer<Int>?) -> R) -> R {
+  private static func withRows<R>(_ rows: [Int]?, _ body: (UnsafePointer<Int>?) -> R) -> R {
     guard let rows else { return body(nil) }
     return rows.withUnsafeBufferPointer { body($0.baseAddress) }
   }
@@ -200,12 +206,7 @@ public struct ConvexProblem: Sendable {
     }
     let columns = transposed(features, rows: n, dimension: d)
     // y = x·w (each sum in coordinate order) + σ·ε.
-    var targets = [Double](repeating: 0, count: n)
-    columns.withUnsafeBufferPointer { c in
-      weights.withUnsafeBufferPointer { w in
-        targets.withUnsafeMutableBufferPointer { y in fedsim_column_dots(c.baseAddress, n, d, nil, n, w.baseAddress, y.baseAddress) }
-      }
-    }
+    var targets = rowDots(columns: columns, examples: n, dimension: d, rows: nil, x: weights)
     for k in 0..<n { targets[k] = targets[k] + noise * noiseDraws[k] }
     return ConvexProblem(features: features, columns: columns, targets: targets, dimension: d, loss: .squared, reduction: .mean, l2: 0)
   }
@@ -242,12 +243,7 @@ public struct ConvexProblem: Sendable {
     }
     let columns = transposed(features, rows: n, dimension: d)
     // y ~ Bernoulli(σ(x·w*)), each sum in coordinate order.
-    var dots = [Double](repeating: 0, count: n)
-    columns.withUnsafeBufferPointer { c in
-      truth.withUnsafeBufferPointer { w in
-        dots.withUnsafeMutableBufferPointer { z in fedsim_column_dots(c.baseAddress, n, d, nil, n, w.baseAddress, z.baseAddress) }
-      }
-    }
+    let dots = rowDots(columns: columns, examples: n, dimension: d, rows: nil, x: truth)
     let targets = (0..<n).map { uniforms[$0] < 1 / (1 + Foundation.exp(-dots[$0])) ? 1.0 : 0.0 }
     return ConvexProblem(features: features, columns: columns, targets: targets, dimension: d, loss: .logistic, reduction: .mean, l2: l2)
   }
